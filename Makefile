@@ -1,0 +1,26 @@
+# The two commands a fresh machine needs: `make run` (server on the demo model) and `make test`.
+CONFIG ?= Release
+PORT ?= 8080
+DOTNET ?= dotnet
+export DOTNET_CLI_TELEMETRY_OPTOUT=1
+export DOTNET_NOLOGO=1
+
+.PHONY: setup build test run clean format
+
+setup:
+	@bash scripts/setup.sh
+
+build: setup
+	$(DOTNET) build VLOrleans.sln -c $(CONFIG) -nologo -clp:ErrorsOnly
+
+test: build
+	@bash scripts/test.sh $(CONFIG)
+
+run: build
+	$(DOTNET) silo/bin/$(CONFIG)/net10.0/VLOrleans.Silo.dll --urls http://0.0.0.0:$(PORT)
+
+format:
+	$(DOTNET) format VLOrleans.sln
+
+clean:
+	$(DOTNET) clean VLOrleans.sln -c $(CONFIG) -nologo

