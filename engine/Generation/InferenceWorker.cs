@@ -1,0 +1,229 @@
+using System.Threading.Channels;
+using VLOrleans.Engine.Generation.Kv;
+using VLOrleans.Engine.Generation.Sampling;
+
+namespace VLOrleans.Engine.Generation;
+
+/// <summary>
+/// One per device: owns the model runner and runs the loop. Each step decodes one token for every generating
+/// sequence in one batched run and prefills one bounded chunk of a waiting prompt (continuous batching).
+/// Vision never runs here — requests arrive with their images already encoded — so a new image never stalls
+/// other streams. Submission is thread-safe; everything else runs on the worker's own thread.
+/// </summary>
+public sealed class InferenceWorker : IAsyncDisposable
+{
+    private readonly IModelRunner _runner;
+    private readonly Scheduler _scheduler;
+    private readonly Func<ITokenStreamDecoder> _newDecoder;
+    private readonly TokenSampler _sampler = new();
+    private readonly SemaphoreSlim _wake = new(0);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Dictionary<long, SequenceOutput> _outputs = [];
+    private readonly Lock _outputsGate = new();
+    private readonly Thread _thread;
+    private float[] _logits = [];
+    private long _steps;
+    private long _tokensGenerated;
+    private long _promptTokensPrefilled;
+
+    public InferenceWorker(IModelRunner runner, Scheduler scheduler, Func<ITokenStreamDecoder> newDecoder)
+    {
+        _runner = runner;
+        _scheduler = scheduler;
+        _newDecoder = newDecoder;
+        _thread = new Thread(Loop) { IsBackground = true, Name = "vlo-inference" };
+        _thread.Start();
+    }
+
+    public Scheduler Scheduler => _scheduler;
+
+    public WorkerStatistics Statistics => new(
+        Interlocked.Read(ref _steps), Interlocked.Read(ref _tokensGenerated), Interlocked.Read(ref _promptTokensPrefilled),
+        _scheduler.WaitingCount, _scheduler.Slots.Statistics);
+
+    /// <summary>True while the loop thread runs (readiness).</summary>
+    public bool IsRunning => _thread.IsAlive && !_stop.IsCancellationRequested;
+
+    /// <summary>
+    /// Queues a request. Throws <see cref="GenerationRejectedException"/> at once when it cannot run: the
+    /// waiting queue is full (<c>queue_full</c>), or prompt + answer cannot fit a slot (<c>context_length_exceeded</c>).
+    /// </summary>
+    public GenerationStream Submit(GenerationRequest request, CancellationToken cancellationToken = default)
+    {
+        Validate(request);
+        var sequence = new Sequence(request, cancellationToken);
+        var channel = Channel.CreateUnbounded<GenerationEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        var output = new SequenceOutput(channel.Writer, _newDecoder(), new StopStringMatcher(request.StopStrings));
+        lock (_outputsGate) _outputs[sequence.Id] = output;
+        if (!_scheduler.TryEnqueue(sequence))
+        {
+            lock (_outputsGate) _outputs.Remove(sequence.Id);
+            throw new GenerationRejectedException("queue_full", $"The server is busy: {_scheduler.Options.MaxWaiting} requests are already waiting. Retry shortly.");
+        }
+        // Wake the loop now, and again when the caller cancels so a cancelled wait frees its place promptly.
+        _wake.Release();
+        if (cancellationToken.CanBeCanceled) cancellationToken.UnsafeRegister(static s => ((SemaphoreSlim)s!).Release(), _wake);
+        return new GenerationStream(sequence.Id, channel.Reader);
+    }
+
+    private void Validate(GenerationRequest request)
+    {
+        request.Sampling.Validate();
+        if (request.Prompt.Count == 0) throw new GenerationRejectedException("empty_prompt", "The prompt is empty.");
+        if (request.MaxTokens < 1) throw new GenerationRejectedException("invalid_max_tokens", "max_tokens must be at least 1.");
+        if (request.PositionIds.Length != 3 * request.Prompt.Count)
+            throw new ArgumentException($"PositionIds must hold 3 × {request.Prompt.Count} values", nameof(request));
+        var limit = _scheduler.Options.MaxSequenceLength;
+        if (request.Prompt.Count + request.MaxTokens > limit)
+        {
+            throw new GenerationRejectedException("context_length_exceeded",
+                $"The prompt has {request.Prompt.Count} tokens and asks for up to {request.MaxTokens} more, but a conversation can hold at most {limit}. Shorten the conversation or lower max_tokens.");
+        }
+    }
+
+    private void Loop()
+    {
+        var cancelled = new List<Sequence>();
+        while (!_stop.IsCancellationRequested)
+        {
+            cancelled.Clear();
+            var plan = _scheduler.Schedule(cancelled);
+            foreach (var sequence in cancelled) Complete(sequence, FinishReason.Cancelled, resident: null);
+            if (plan.IsEmpty)
+            {
+                try
+                {
+                    _wake.Wait(_stop.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+                continue;
+            }
+            Step(plan);
+            Interlocked.Increment(ref _steps);
+        }
+        foreach (var sequence in _scheduler.DrainAll()) Fail(sequence, new OperationCanceledException("the inference worker stopped"));
+    }
+
+    private void Step(StepPlan plan)
+    {
+        // decode: one token for every generating sequence, in one batched run
+        if (plan.Decode.Count > 0)
+        {
+            var vocab = _runner.VocabSize;
+            var logits = Logits(plan.Decode.Count * vocab);
+            try
+            {
+                _runner.Decode(plan.Decode, logits);
+            }
+            catch (Exception e)
+            {
+                foreach (var sequence in plan.Decode) Fail(sequence, e);
+                return;
+            }
+            for (var row = 0; row < plan.Decode.Count; row++) Accept(plan.Decode[row], logits.Slice(row * vocab, vocab));
+        }
+
+        // prefill: one bounded chunk of one prompt
+        if (plan.Prefill is { } prefill)
+        {
+            var logits = plan.PrefillCompletesPrompt ? Logits(_runner.VocabSize) : Span<float>.Empty;
+            try
+            {
+                _runner.Prefill(prefill, plan.PrefillStart, plan.PrefillCount, logits);
+            }
+            catch (Exception e)
+            {
+                Fail(prefill, e);
+                return;
+            }
+            Interlocked.Add(ref _promptTokensPrefilled, plan.PrefillCount);
+            _scheduler.CompletePrefillChunk(plan);
+            if (plan.PrefillCompletesPrompt)
+            {
+                prefill.FirstTokenAt = prefill.Clock.Elapsed;
+                Accept(prefill, logits);
+            }
+        }
+    }
+
+    private Span<float> Logits(int length)
+    {
+        if (_logits.Length < length) _logits = new float[length];
+        return _logits.AsSpan(0, length);
+    }
+
+    /// <summary>Samples the sequence's next token from its logits, streams it, and ends the sequence when a stop condition holds.</summary>
+    private void Accept(Sequence sequence, ReadOnlySpan<float> logits)
+    {
+        var request = sequence.Request;
+        var sampled = _sampler.Sample(logits, request.Sampling, sequence.History, sequence.Random, request.Logprobs, request.TopLogprobs);
+        sequence.Generated.Add(sampled.TokenId);
+        sequence.History.AddOutput(sampled.TokenId);
+        Interlocked.Increment(ref _tokensGenerated);
+        var output = OutputOf(sequence);
+
+        var isStopToken = !request.IgnoreStopTokens && request.StopTokenIds.Contains(sampled.TokenId);
+        var delta = isStopToken ? "" : output.Stops.Push(output.Decoder.Push(sampled.TokenId));
+        output.Writer.TryWrite(new TokenGenerated(sampled.TokenId, delta, sampled.Logprob, sampled.TopLogprobs));
+
+        if (isStopToken || (output.Stops.IsStopped && !request.IgnoreStopTokens))
+        {
+            Complete(sequence, FinishReason.Stop, Resident(sequence));
+        }
+        else if (sequence.Generated.Count >= request.MaxTokens || sequence.KvLength + 1 >= _scheduler.Options.MaxSequenceLength)
+        {
+            var tail = output.Stops.Push(output.Decoder.Flush()) + output.Stops.Flush();
+            if (tail.Length > 0) output.Writer.TryWrite(new TokenGenerated(-1, tail, float.NaN, null));
+            Complete(sequence, FinishReason.Length, Resident(sequence));
+        }
+    }
+
+    /// <summary>The tokens whose KV the slot now holds: the prompt and every generated token but the newest.</summary>
+    private static PromptTokens Resident(Sequence sequence) =>
+        sequence.Request.Prompt.Append(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(sequence.Generated)[..^1]);
+
+    private void Complete(Sequence sequence, FinishReason reason, PromptTokens? resident)
+    {
+        if (sequence.State != SequenceState.Finished) _scheduler.Finish(sequence, resident);
+        var output = TakeOutput(sequence);
+        if (output is null) return;
+        var elapsed = sequence.Clock.Elapsed;
+        var timings = new GenerationTimings(sequence.AdmittedAt ?? elapsed, sequence.FirstTokenAt ?? elapsed, elapsed);
+        var usage = new GenerationUsage(sequence.PromptLength, sequence.PromptReused, sequence.Generated.Count);
+        output.Writer.TryWrite(new GenerationCompleted(reason, usage, timings));
+        output.Writer.TryComplete();
+    }
+
+    private void Fail(Sequence sequence, Exception error)
+    {
+        if (sequence.State != SequenceState.Finished) _scheduler.Finish(sequence, null);
+        TakeOutput(sequence)?.Writer.TryComplete(error);
+    }
+
+    private SequenceOutput OutputOf(Sequence sequence)
+    {
+        lock (_outputsGate) return _outputs[sequence.Id];
+    }
+
+    private SequenceOutput? TakeOutput(Sequence sequence)
+    {
+        lock (_outputsGate) return _outputs.Remove(sequence.Id, out var output) ? output : null;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _stop.Cancel();
+        _wake.Release();
+        await Task.Run(() => _thread.Join()).ConfigureAwait(false);
+        _stop.Dispose();
+        _wake.Dispose();
+    }
+
+    private sealed record SequenceOutput(ChannelWriter<GenerationEvent> Writer, ITokenStreamDecoder Decoder, StopStringMatcher Stops);
+}
+
+/// <summary>Counters for /metrics and the status endpoint.</summary>
+public readonly record struct WorkerStatistics(long Steps, long TokensGenerated, long PromptTokensPrefilled, int Waiting, KvPoolStatistics Slots);
