@@ -40,17 +40,18 @@ public sealed class ReferenceVision(ReferenceWeights weights)
         var n = 0;
         foreach (var (t, h, w) in grids)
         {
-            var interpolated = ReferenceVisionPositions.InterpolateTable(table, side, e, h, w);
+            var positionTerms = ReferenceVisionPositions.PatchPositionEmbeddings(table, side, e, (t, h, w), _c.SpatialMergeSize);
             var order = ReferenceVisionPositions.MergeOrder(h, w, _c.SpatialMergeSize);
             for (var frame = 0; frame < t; frame++)
             {
                 segments.Add((n, h * w));
-                foreach (var (row, col) in order)
+                for (var k = 0; k < order.Length; k++)
                 {
+                    var (row, col) = order[k];
                     var x = new double[rowLength];
                     for (var i = 0; i < rowLength; i++) x[i] = pixelValues[(long)n * rowLength + i];
                     var embedded = Linear(x, patchWeight, patchBias, e);
-                    var pos = interpolated[row * w + col];
+                    var pos = positionTerms[frame * order.Length + k];
                     for (var i = 0; i < e; i++) embedded[i] += pos[i];
                     hidden[n] = embedded;
                     angles[n] = ReferenceVisionPositions.RotaryAngles(row, col, _c.HeadDim);

@@ -48,6 +48,20 @@ public static class ReferenceVisionPositions
     }
 
     /// <summary>
+    /// The position-table term of every patch row of one image: <see cref="InterpolateTable"/> to (h, w), taken in
+    /// merge order, repeated for each of the t frames → [t·h·w][E].
+    /// </summary>
+    public static double[][] PatchPositionEmbeddings(float[] table, int side, int width, (int T, int H, int W) grid, int merge)
+    {
+        var interpolated = InterpolateTable(table, side, width, grid.H, grid.W);
+        var order = MergeOrder(grid.H, grid.W, merge);
+        var result = new double[grid.T * order.Length][];
+        for (var frame = 0; frame < grid.T; frame++)
+            for (var k = 0; k < order.Length; k++) result[frame * order.Length + k] = interpolated[order[k].Row * grid.W + order[k].Col];
+        return result;
+    }
+
+    /// <summary>
     /// Rotary angles of one patch for a vision head of width <paramref name="headDim"/>: with d = headDim/2,
     /// inv_freq[k] = 1/10000^(2k/d) (k &lt; d/2), angles = (row·inv_freq, col·inv_freq) → d values, used as
     /// cos/sin(cat(angles, angles)). Computed in float32 like transformers (inv_freq and the products are float32).

@@ -33,6 +33,23 @@ public sealed class ReferenceVisionPositionsTests
     }
 
     [Fact]
+    public void Position_terms_at_48x48_are_the_table_in_merge_order_repeated_per_frame()
+    {
+        // patch row ((r/2)·24 + c/2)·4 + (r%2)·2 + c%2 of each frame gets table entry r·48 + c
+        const int width = 2;
+        var table = Table(48, width);
+        var terms = ReferenceVisionPositions.PatchPositionEmbeddings(table, 48, width, (2, 48, 48), merge: 2);
+        Assert.Equal(2 * 2304, terms.Length);
+        for (var frame = 0; frame < 2; frame++)
+            for (var r = 0; r < 48; r++)
+                for (var c = 0; c < 48; c++)
+                {
+                    var row = frame * 2304 + ((r / 2) * 24 + c / 2) * 4 + (r % 2) * 2 + c % 2;
+                    for (var d = 0; d < width; d++) Assert.Equal(table[(r * 48 + c) * width + d], terms[row][d]);
+                }
+    }
+
+    [Fact]
     public void Interpolation_corners_and_centre()
     {
         const int width = 2;
