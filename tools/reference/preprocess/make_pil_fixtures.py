@@ -36,6 +36,8 @@ PIPELINES = [
     ("qwen2", QWEN2, "checker", 0, 90, 700),        # tall
     ("qwen2_small_budget", SMALL_BUDGET, "photo", 6, 640, 480),  # above max_pixels → strong downscale
     ("qwen2_small_budget", SMALL_BUDGET, "noise", 7, 517, 389),
+    ("qwen2", QWEN2, "noise", 12, 224, 224),        # already a valid size: no resize (layout check)
+    ("qwen3", QWEN3, "noise", 13, 256, 256),        # 256² = min_pixels exactly: no resize
     ("qwen3", QWEN3, "noise", 8, 123, 77),          # below min_pixels 65536 → upscale
     ("qwen3", QWEN3, "checker", 0, 517, 389),
     ("qwen3", QWEN3, "photo", 9, 1000, 300),
