@@ -41,6 +41,17 @@ internal sealed class BicubicKernel
 
     public int OutputSize => First.Length;
 
+    /// <summary>True when every output sample copies its input sample (same size on this axis).</summary>
+    public bool IsIdentity
+    {
+        get
+        {
+            for (int i = 0; i < First.Length; i++)
+                if (First[i] != i || Count[i] != 1 || Weights[i * Stride] != 1 << PrecisionBits) return false;
+            return true;
+        }
+    }
+
     /// <summary>Lowest input index any output sample reads.</summary>
     public int MinInput => First.Length == 0 ? 0 : First.Min();
 
@@ -115,6 +126,40 @@ internal sealed class BicubicKernel
     // Pillow: (int)(w·2^22 ± 0.5), the C cast truncating toward zero = round half away from zero.
     private static int ToFixed(double w) =>
         w < 0 ? (int)(-0.5 + w * (1 << PrecisionBits)) : (int)(0.5 + w * (1 << PrecisionBits));
+
+    /// <summary>
+    /// The kernel re-laid for 8 outputs at a time (AVX2 gathers along a row of interleaved RGB): group g holds, for
+    /// each tap j below its group tap count, the 8 outputs' byte offsets (3·input index, clamped to the last pixel
+    /// when an output has fewer taps) and weights (0 for those padding taps). Built on first use.
+    /// </summary>
+    public (int[] Offsets, int[] Weights, int[] GroupTaps, int[] GroupStart) Grouped(int inSize) => _grouped ??= BuildGrouped(inSize);
+
+    private (int[], int[], int[], int[])? _grouped;
+
+    private (int[], int[], int[], int[]) BuildGrouped(int inSize)
+    {
+        int groups = OutputSize / 8;
+        var groupTaps = new int[groups];
+        var groupStart = new int[groups + 1];
+        for (int g = 0; g < groups; g++)
+        {
+            int taps = 0;
+            for (int i = 0; i < 8; i++) taps = Math.Max(taps, Count[8 * g + i]);
+            groupTaps[g] = taps;
+            groupStart[g + 1] = groupStart[g] + taps * 8;
+        }
+        var offsets = new int[groupStart[groups]];
+        var weights = new int[groupStart[groups]];
+        for (int g = 0; g < groups; g++)
+            for (int j = 0; j < groupTaps[g]; j++)
+                for (int i = 0; i < 8; i++)
+                {
+                    int o = 8 * g + i, at = groupStart[g] + j * 8 + i;
+                    offsets[at] = 3 * Math.Min(First[o] + j, inSize - 1);
+                    weights[at] = j < Count[o] ? Weights[o * Stride + j] : 0;
+                }
+        return (offsets, weights, groupTaps, groupStart);
+    }
 
     /// <summary>(sum &gt;&gt; 22) clipped to a byte, as Pillow's clip8.</summary>
     public static byte Clip8(int sum)

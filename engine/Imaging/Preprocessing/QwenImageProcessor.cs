@@ -99,8 +99,8 @@ public sealed unsafe class QwenImageProcessor
             HorizontalPass.Run(image, horizontal, firstRow, rowCount, planes, MaxDegreeOfParallelism);
 
             var layout = new PatchLayout(Config, width);
-            int blockHeight = Config.PatchSize * Config.MergeSize;
-            int blockRows = height / blockHeight;
+            int bandHeight = layout.BandHeight;
+            int blockRows = height / bandHeight;
             fixed (byte* planesPtr = planes)
             fixed (float* outputPtr = output)
             fixed (float* tablePtr = _table)
@@ -109,22 +109,22 @@ public sealed unsafe class QwenImageProcessor
                 nint planesAddress = (nint)planesPtr, imageAddress = (nint)(outputPtr + offset);
                 nint tableAddress = (nint)tablePtr, weightsAddress = (nint)weightsPtr;
                 var options = new ParallelOptions { MaxDegreeOfParallelism = MaxDegreeOfParallelism };
-                Parallel.For(0, blockRows, options, () => new float[width], (block, _, row) =>
+                // Per worker: one block row of normalised floats, 3 planes × M·P rows × w' (737 KB for Qwen3 at w' 1920).
+                Parallel.For(0, blockRows, options, () => new float[3 * bandHeight * width], (blockRow, _, band) =>
                 {
-                    fixed (float* rowPtr = row)
+                    fixed (float* bandPtr = band)
                     {
-                        for (int y = block * blockHeight; y < (block + 1) * blockHeight; y++)
-                        {
-                            int* weights = (int*)weightsAddress + (nint)y * vertical.Stride;
-                            for (int c = 0; c < 3; c++)
+                        for (int c = 0; c < 3; c++)
+                            for (int r = 0; r < bandHeight; r++)
                             {
+                                int y = blockRow * bandHeight + r;
                                 VerticalPass.RowToFloats((byte*)planesAddress + (nint)c * planeSize, width, vertical.First[y] - firstRow,
-                                    vertical.Count[y], weights, (float*)tableAddress + c * 256, rowPtr);
-                                layout.WriteRow(rowPtr, y, c, (float*)imageAddress);
+                                    vertical.Count[y], (int*)weightsAddress + (nint)y * vertical.Stride, (float*)tableAddress + c * 256,
+                                    bandPtr + ((nint)c * bandHeight + r) * width);
                             }
-                        }
+                        layout.WriteBand(bandPtr, width, blockRow, (float*)imageAddress);
                     }
-                    return row;
+                    return band;
                 }, _ => { });
             }
         }
