@@ -109,8 +109,9 @@ public sealed unsafe class QwenImageProcessor
                 nint planesAddress = (nint)planesPtr, imageAddress = (nint)(outputPtr + offset);
                 nint tableAddress = (nint)tablePtr, weightsAddress = (nint)weightsPtr;
                 var options = new ParallelOptions { MaxDegreeOfParallelism = MaxDegreeOfParallelism };
-                // Per worker: one block row of normalised floats, 3 planes × M·P rows × w' (737 KB for Qwen3 at w' 1920).
-                Parallel.For(0, blockRows, options, () => new float[3 * bandHeight * width], (blockRow, _, band) =>
+                // Per worker: one block row of normalised floats, 3 planes × M·P rows × w' (737 KB for Qwen3 at w' 1920),
+                // then one pixel_values row of scratch.
+                Parallel.For(0, blockRows, options, () => new float[3 * bandHeight * width + Config.RowLength], (blockRow, _, band) =>
                 {
                     fixed (float* bandPtr = band)
                     {
@@ -122,7 +123,7 @@ public sealed unsafe class QwenImageProcessor
                                     vertical.Count[y], (int*)weightsAddress + (nint)y * vertical.Stride, (float*)tableAddress + c * 256,
                                     bandPtr + ((nint)c * bandHeight + r) * width);
                             }
-                        layout.WriteBand(bandPtr, width, blockRow, (float*)imageAddress);
+                        layout.WriteBand(bandPtr, width, blockRow, (float*)imageAddress, bandPtr + 3 * bandHeight * width);
                     }
                     return band;
                 }, _ => { });
