@@ -63,6 +63,21 @@ public class QwenImageProcessorTests
     }
 
     [Fact]
+    public void Process_into_a_caller_buffer_writes_the_same_values_and_nothing_past_them()
+    {
+        var processor = new QwenImageProcessor(QwenPreprocessorConfig.Qwen3VL, 2);
+        var image = SyntheticImages.Create("photo", 300, 200, 2);
+        int length = processor.GetPixelValuesLength(image.Height, image.Width);
+        var buffer = Enumerable.Repeat(float.NaN, length + 5).ToArray();
+        var grid = processor.ProcessInto(image, buffer);
+        var expected = processor.Process(image);
+        Assert.Equal(expected.Grid, grid);
+        Assert.Equal(expected.PixelValues, buffer[..length]);
+        Assert.All(buffer[length..], v => Assert.True(float.IsNaN(v)));
+        Assert.Throws<ArgumentException>(() => processor.ProcessInto(image, new float[length - 1]));
+    }
+
+    [Fact]
     public void Thread_count_does_not_change_the_result()
     {
         var image = SyntheticImages.Create("photo", 517, 389, 4);
