@@ -14,6 +14,8 @@ public static unsafe class BicubicResizer
         var vertical = BicubicKernel.Create(image.Height, height);
         int firstRow = vertical.MinInput;
         int rowCount = vertical.MaxInputExclusive - firstRow;
+        if (3L * rowCount * width > Array.MaxLength || 3L * width * height > Array.MaxLength)
+            throw new ArgumentOutOfRangeException(nameof(width), $"{image.Width}x{image.Height} → {width}x{height} is beyond one array");
         int planeSize = rowCount * width;
         var planes = new byte[3 * planeSize];
         HorizontalPass.Run(image, horizontal, firstRow, rowCount, planes, maxDegreeOfParallelism);

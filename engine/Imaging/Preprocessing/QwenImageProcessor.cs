@@ -116,6 +116,11 @@ public sealed unsafe class QwenImageProcessor
         var vertical = BicubicKernel.Create(image.Height, height);
         int firstRow = vertical.MinInput;
         int rowCount = vertical.MaxInputExclusive - firstRow;
+        // The source rows the vertical pass reads, resampled to the new width, as 3 byte planes. Bounded by the
+        // input's own size or the output's, but refuse rather than overflow for pathological inputs.
+        if (3L * rowCount * width > Array.MaxLength)
+            throw new PreprocessingException(PreprocessingErrorCode.OutputTooLarge,
+                $"image {image.Width}x{image.Height} → {width}x{height} needs a {3L * rowCount * width}-byte intermediate, beyond one array");
         int planeSize = rowCount * width;
         byte[] planes = ArrayPool<byte>.Shared.Rent(3 * planeSize);
         try
@@ -134,7 +139,8 @@ public sealed unsafe class QwenImageProcessor
                 var options = new ParallelOptions { MaxDegreeOfParallelism = MaxDegreeOfParallelism };
                 // Per worker: one block row of normalised floats, 3 planes × M·P rows × w' (737 KB for Qwen3 at w' 1920),
                 // then one pixel_values row of scratch.
-                Parallel.For(0, blockRows, options, () => new float[3 * bandHeight * width + Config.RowLength], (blockRow, _, band) =>
+                int bandFloats = 3 * bandHeight * width + Config.RowLength;
+                Parallel.For(0, blockRows, options, () => ArrayPool<float>.Shared.Rent(bandFloats), (blockRow, _, band) =>
                 {
                     fixed (float* bandPtr = band)
                     {
@@ -149,7 +155,7 @@ public sealed unsafe class QwenImageProcessor
                         layout.WriteBand(bandPtr, width, blockRow, (float*)imageAddress, bandPtr + 3 * bandHeight * width);
                     }
                     return band;
-                }, _ => { });
+                }, band => ArrayPool<float>.Shared.Return(band));
             }
         }
         finally
