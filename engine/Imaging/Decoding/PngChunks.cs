@@ -1,0 +1,48 @@
+using System.Buffers.Binary;
+
+namespace VLOrleans.Engine.Imaging.Decoding;
+
+/// <summary>
+/// A bounds-checked walk over PNG chunks (length, type, data, CRC) for what the simplified libpng
+/// API does not expose: the IHDR size before libpng runs, Apple's CgBI variant and the eXIf block.
+/// </summary>
+internal static class PngChunks
+{
+    private const int SignatureLength = 8;
+
+    public static ImageHeader ReadHeader(ReadOnlySpan<byte> data)
+    {
+        if (data.Length < SignatureLength + 8)
+            throw Reject.Truncated("The PNG file ends inside its signature or first chunk header.");
+        var type = data.Slice(SignatureLength + 4, 4);
+        if (type.SequenceEqual("CgBI"u8))
+            throw Reject.Unsupported("This file is an Apple iPhone-optimised PNG (CgBI: byte-swapped, premultiplied, no zlib headers), which is not a standard PNG; re-export it as a normal PNG.");
+        if (!type.SequenceEqual("IHDR"u8))
+            throw Reject.Corrupt("The PNG file does not start with an IHDR chunk.");
+        if (data.Length < SignatureLength + 8 + 8)
+            throw Reject.Truncated("The PNG file ends inside its IHDR chunk.");
+        var width = BinaryPrimitives.ReadUInt32BigEndian(data[(SignatureLength + 8)..]);
+        var height = BinaryPrimitives.ReadUInt32BigEndian(data[(SignatureLength + 12)..]);
+        // The PNG spec caps each side at 2^31 − 1; larger values are corrupt, not big.
+        if (width > int.MaxValue || height > int.MaxValue)
+            throw Reject.Corrupt($"The PNG header declares an impossible size ({width}×{height}).");
+        return new ImageHeader(ImageFormat.Png, (int)width, (int)height);
+    }
+
+    /// <summary>The eXIf chunk's data (bare TIFF), or empty.</summary>
+    public static ReadOnlySpan<byte> ExifBlock(ReadOnlySpan<byte> data)
+    {
+        var pos = SignatureLength;
+        while (pos + 8 <= data.Length)
+        {
+            var length = BinaryPrimitives.ReadUInt32BigEndian(data[pos..]);
+            var type = data.Slice(pos + 4, 4);
+            var start = pos + 8;
+            if (length > int.MaxValue || start + (long)length > data.Length) break;
+            if (type.SequenceEqual("eXIf"u8)) return data.Slice(start, (int)length);
+            if (type.SequenceEqual("IEND"u8)) break;
+            pos = start + (int)length + 4;
+        }
+        return default;
+    }
+}
