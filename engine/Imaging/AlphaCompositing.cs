@@ -7,8 +7,10 @@ namespace VLOrleans.Engine.Imaging;
 /// </summary>
 internal static class AlphaCompositing
 {
-    public static void OverWhite(ReadOnlySpan<byte> rgba, Span<byte> rgb)
+    /// <summary>Flattens; returns whether any pixel was not fully opaque.</summary>
+    public static bool OverWhite(ReadOnlySpan<byte> rgba, Span<byte> rgb)
     {
+        var translucent = false;
         var pixels = rgba.Length / 4;
         if (rgb.Length < pixels * 3) throw new ArgumentException("destination too small", nameof(rgb));
         for (int i = 0, o = 0, p = 0; p < pixels; p++, i += 4, o += 3)
@@ -21,11 +23,13 @@ internal static class AlphaCompositing
                 rgb[o + 2] = rgba[i + 2];
                 continue;
             }
+            translucent = true;
             var white = 255 * (255 - a);
             rgb[o] = Div255(rgba[i] * a + white);
             rgb[o + 1] = Div255(rgba[i + 1] * a + white);
             rgb[o + 2] = Div255(rgba[i + 2] * a + white);
         }
+        return translucent;
     }
 
     /// <summary>Rounded v/255 for 0 ≤ v ≤ 255·255.</summary>

@@ -50,18 +50,22 @@ internal static unsafe class BmpDecoding
         var view = GdkPixbuf.GetPixbuf(loader) ?? throw Reject.Corrupt("The BMP file holds no image.");
         if (view.Width != header.Width || view.Height != header.Height || view.BitsPerSample != 8 || view.Channels is not (3 or 4))
             throw Reject.Corrupt("The BMP file's header is inconsistent with its pixels.");
-        return new FormatDecodeResult(ToRgb(view), HadAlpha: view.HasAlpha, IsAnimated: false);
+        // gdk-pixbuf gives RLE and 32-bit files an alpha channel even when every pixel is opaque;
+        // "had alpha" means some pixel was not.
+        var image = ToRgb(view, out var translucent);
+        return new FormatDecodeResult(image, HadAlpha: translucent, IsAnimated: false);
     }
 
-    private static RgbImage ToRgb(GdkPixbuf.PixbufView view)
+    private static RgbImage ToRgb(GdkPixbuf.PixbufView view, out bool translucent)
     {
+        translucent = false;
         var rgb = GC.AllocateUninitializedArray<byte>(checked(view.Width * view.Height * 3));
         var rowBytes = view.Width * view.Channels;
         for (var y = 0; y < view.Height; y++)
         {
             var src = new ReadOnlySpan<byte>((byte*)view.Pixels + (long)y * view.Rowstride, rowBytes);
             var dst = rgb.AsSpan(y * view.Width * 3, view.Width * 3);
-            if (view.Channels == 4) AlphaCompositing.OverWhite(src, dst);
+            if (view.Channels == 4) translucent |= AlphaCompositing.OverWhite(src, dst);
             else src.CopyTo(dst);
         }
         return new RgbImage(view.Width, view.Height, rgb);

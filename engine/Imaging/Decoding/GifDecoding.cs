@@ -16,12 +16,40 @@ internal static unsafe class GifDecoding
     private static ReadOnlySpan<int> PassStart => [0, 4, 2, 1];
     private static ReadOnlySpan<int> PassStep => [8, 8, 4, 2];
 
+    /// <summary>
+    /// The canvas size: the logical screen, enlarged by the first frame's descriptor when the
+    /// blocks before it are present (a bounds-checked walk: header, global colour table,
+    /// extensions, image descriptor), so a bomb frame is refused before giflib runs.
+    /// </summary>
     public static ImageHeader ReadHeader(ReadOnlySpan<byte> data)
     {
         if (data.Length < 13) throw Reject.Truncated("The GIF file ends inside its screen descriptor.");
-        int width = BinaryPrimitives.ReadUInt16LittleEndian(data[6..]);
-        int height = BinaryPrimitives.ReadUInt16LittleEndian(data[8..]);
-        return new ImageHeader(ImageFormat.Gif, width, height);
+        long width = BinaryPrimitives.ReadUInt16LittleEndian(data[6..]);
+        long height = BinaryPrimitives.ReadUInt16LittleEndian(data[8..]);
+        var pos = 13;
+        if ((data[10] & 0x80) != 0) pos += 3 << ((data[10] & 7) + 1); // global colour table
+        while (pos < data.Length)
+        {
+            var block = data[pos];
+            if (block == 0x21) // extension: label, then sub-blocks until a zero length
+            {
+                pos += 2;
+                while (pos < data.Length && data[pos] != 0) pos += data[pos] + 1;
+                pos++;
+                continue;
+            }
+            if (block == 0x2C && pos + 9 <= data.Length)
+            {
+                long left = BinaryPrimitives.ReadUInt16LittleEndian(data[(pos + 1)..]);
+                long top = BinaryPrimitives.ReadUInt16LittleEndian(data[(pos + 3)..]);
+                long frameW = BinaryPrimitives.ReadUInt16LittleEndian(data[(pos + 5)..]);
+                long frameH = BinaryPrimitives.ReadUInt16LittleEndian(data[(pos + 7)..]);
+                width = Math.Max(width, left + frameW);
+                height = Math.Max(height, top + frameH);
+            }
+            break;
+        }
+        return new ImageHeader(ImageFormat.Gif, (int)width, (int)height);
     }
 
     public static FormatDecodeResult Decode(ReadOnlySpan<byte> data, ImageLimits limits)

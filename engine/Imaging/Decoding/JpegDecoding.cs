@@ -30,7 +30,7 @@ internal static unsafe class JpegDecoding
         fixed (byte* src = data)
         {
             if (TurboJpeg.DecompressHeader(tj, src, data.Length, out var width, out var height, out _, out var colorspace) != 0)
-                throw Classify(TurboJpeg.ErrorText(tj), "header");
+                RefuseUnlessBenign(tj, "header");
             ImageLimitChecks.CheckDimensions(ImageFormat.Jpeg, width, height, limits);
             var (dw, dh) = ScaledSize(width, height, limits.MaxDecodePixels);
             var cmyk = colorspace is TurboJpeg.ColorspaceCmyk or TurboJpeg.ColorspaceYcck;
@@ -76,12 +76,17 @@ internal static unsafe class JpegDecoding
     private static void Run(TurboJpegHandle tj, byte* src, int size, byte* dst, int width, int pitch, int height, int pixelFormat)
     {
         if (TurboJpeg.Decompress(tj, src, size, dst, width, pitch, height, pixelFormat, TurboJpeg.FlagLimitScans) == 0) return;
+        RefuseUnlessBenign(tj, "image data");
+    }
+
+    private static void RefuseUnlessBenign(TurboJpegHandle tj, string where)
+    {
         var message = TurboJpeg.ErrorText(tj);
         // libjpeg carries on after recoverable damage (extraneous bytes, bad Huffman codes) and
         // reports a warning; we accept those pictures as libjpeg does, except a premature end,
         // where the rest of the image would be grey fill.
         if (TurboJpeg.LastErrorIsWarning(tj) && !message.Contains("Premature end", StringComparison.OrdinalIgnoreCase)) return;
-        throw Classify(message, "image data");
+        throw Classify(message, where);
     }
 
     private static ImageRejectedException Classify(string message, string where)

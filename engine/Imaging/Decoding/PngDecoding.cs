@@ -14,6 +14,7 @@ internal static unsafe class PngDecoding
     {
         var header = PngChunks.ReadHeader(data);
         ImageLimitChecks.CheckDimensions(ImageFormat.Png, header.Width, header.Height, limits);
+        PngChunks.RequireChunksInBounds(data);
         using var png = LibPng.Create();
         fixed (byte* src = data)
         {
