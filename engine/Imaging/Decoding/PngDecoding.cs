@@ -15,6 +15,12 @@ internal static unsafe class PngDecoding
         var header = PngChunks.ReadHeader(data);
         ImageLimitChecks.CheckDimensions(ImageFormat.Png, header.Width, header.Height, limits);
         PngChunks.RequireChunksInBounds(data);
+        var neutral = PngGamma.NeutralCopy(data);
+        return DecodeChecked(neutral is null ? data : neutral, header);
+    }
+
+    private static FormatDecodeResult DecodeChecked(ReadOnlySpan<byte> data, ImageHeader header)
+    {
         using var png = LibPng.Create();
         fixed (byte* src = data)
         {
