@@ -23,20 +23,12 @@ public sealed class PillowReferenceTests(ITestOutputHelper output)
         Reference.Value.GetProperty("exif").EnumerateObject().Select(p => new object[] { p.Name });
 
     /// <summary>
-    /// Largest allowed per-sample difference. Lossless formats must match exactly, except where
-    /// the two decoders round differently: libpng reduces 16-bit by rounding (v·255/65535), Pillow
-    /// truncates (v≫8); alpha flattening rounds differently from Pillow's fixed-point alpha_composite.
-    /// Lossy files are decoded by the same Debian libjpeg-turbo / libwebp builds behind both, but
-    /// DCT method and CMYK rounding leave room for 1–2 levels.
+    /// Largest allowed per-sample difference. Pillow here decodes through the same Debian
+    /// libjpeg-turbo 2.1.5 and libwebp 1.2.4 builds, and both sides flatten alpha and convert CMYK
+    /// by the same definitions, so everything matches exactly (measured: 0 on all 23 files) except
+    /// 16-bit PNG, which libpng reduces by rounding (v·255/65535) and Pillow by truncation (v≫8).
     /// </summary>
-    private static int Tolerance(string file) => file switch
-    {
-        "real/libvips__sample_16bit.png" => 1,
-        "real/skimage__logo.png" or "real/libpng__toucan.png" => 1,
-        _ when file.EndsWith(".jpg", StringComparison.Ordinal) || file.EndsWith(".jpeg", StringComparison.Ordinal) => 2,
-        _ when file.EndsWith(".webp", StringComparison.Ordinal) || file.Contains("_is_webp", StringComparison.Ordinal) => 1,
-        _ => 0,
-    };
+    private static int Tolerance(string file) => file == "real/libvips__sample_16bit.png" ? 1 : 0;
 
     [Theory]
     [MemberData(nameof(ReferenceImages))]
