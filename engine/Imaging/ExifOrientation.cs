@@ -19,16 +19,21 @@ internal static class ExifOrientation
         var (dw, dh) = SwapsAxes(orientation) ? (h, w) : (w, h);
         var src = image.Pixels;
         var dst = GC.AllocateUninitializedArray<byte>(src.Length);
+        // Along an upright row the source moves by a constant step (±3 bytes or ±one stored row),
+        // so each row needs only its first source pixel and that step.
+        var (x1, y1) = SourceOf(orientation, 1, 0, w, h);
+        var (x0, y0) = SourceOf(orientation, 0, 0, w, h);
+        var step = ((y1 - y0) * w + (x1 - x0)) * 3;
         for (var dy = 0; dy < dh; dy++)
         {
             var row = dst.AsSpan(dy * dw * 3, dw * 3);
-            for (var dx = 0; dx < dw; dx++)
+            var (sx, sy) = SourceOf(orientation, 0, dy, w, h);
+            var s = (sy * w + sx) * 3;
+            for (var o = 0; o < row.Length; o += 3, s += step)
             {
-                var (sx, sy) = SourceOf(orientation, dx, dy, w, h);
-                var s = (sy * w + sx) * 3;
-                row[dx * 3] = src[s];
-                row[dx * 3 + 1] = src[s + 1];
-                row[dx * 3 + 2] = src[s + 2];
+                row[o] = src[s];
+                row[o + 1] = src[s + 1];
+                row[o + 2] = src[s + 2];
             }
         }
         return new RgbImage(dw, dh, dst);

@@ -42,9 +42,9 @@ internal static unsafe class JpegDecoding
             else
             {
                 // TurboJPEG cannot convert CMYK to RGB itself; it emits CMYK (YCCK already undone).
-                var cmykPixels = GC.AllocateUninitializedArray<byte>(checked(dw * dh * 4));
-                fixed (byte* dst = cmykPixels) Run(tj, src, data.Length, dst, dw, dw * 4, dh, TurboJpeg.PixelFormatCmyk);
-                CmykConversion.ToRgb(cmykPixels, rgb, adobeInverted: markers.HasAdobeSegment);
+                using var cmykPixels = new ScratchBuffer(4L * dw * dh);
+                Run(tj, src, data.Length, cmykPixels.Pointer, dw, dw * 4, dh, TurboJpeg.PixelFormatCmyk);
+                CmykConversion.ToRgb(cmykPixels.Span, rgb, adobeInverted: markers.HasAdobeSegment);
             }
             return new FormatDecodeResult(new RgbImage(dw, dh, rgb), HadAlpha: false, IsAnimated: false);
         }

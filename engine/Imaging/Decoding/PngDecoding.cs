@@ -1,4 +1,3 @@
-using System.Buffers;
 using VLOrleans.Engine.Imaging.Native;
 
 namespace VLOrleans.Engine.Imaging.Decoding;
@@ -6,7 +5,7 @@ namespace VLOrleans.Engine.Imaging.Decoding;
 /// <summary>
 /// PNG through libpng's simplified API: every colour type and bit depth, palette with tRNS,
 /// 16-bit (reduced to 8-bit sRGB by libpng) and Adam7 interlacing. Opaque images decode straight
-/// into the result; images with alpha go through one pooled RGBA buffer and are flattened on white.
+/// into the result; images with alpha go through one unmanaged RGBA scratch buffer and are flattened on white.
 /// </summary>
 internal static unsafe class PngDecoding
 {
@@ -43,20 +42,9 @@ internal static unsafe class PngDecoding
             else
             {
                 info->Format = LibPng.FormatRgba;
-                var length = checked(width * height * 4);
-                var rgba = ArrayPool<byte>.Shared.Rent(length);
-                try
-                {
-                    fixed (byte* dst = rgba)
-                    {
-                        if (!LibPng.FinishRead(png, dst, width * 4)) throw Classify(LibPng.Message(png));
-                    }
-                    AlphaCompositing.OverWhite(rgba.AsSpan(0, length), rgb);
-                }
-                finally
-                {
-                    ArrayPool<byte>.Shared.Return(rgba);
-                }
+                using var rgba = new ScratchBuffer(4L * width * height);
+                if (!LibPng.FinishRead(png, rgba.Pointer, width * 4)) throw Classify(LibPng.Message(png));
+                AlphaCompositing.OverWhite(rgba.Span, rgb);
             }
             return new FormatDecodeResult(new RgbImage(width, height, rgb), hadAlpha, IsAnimated: false);
         }

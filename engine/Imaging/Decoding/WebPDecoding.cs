@@ -59,16 +59,17 @@ internal static unsafe class WebPDecoding
         var scaled = width != features.Width || height != features.Height;
         var channels = hadAlpha ? 4 : 3;
         var rgb = GC.AllocateUninitializedArray<byte>(checked(width * height * 3));
-        var target = hadAlpha ? GC.AllocateUninitializedArray<byte>(checked(width * height * 4)) : rgb;
+        using var rgba = hadAlpha ? new ScratchBuffer(4L * width * height) : null;
         LibWebP.DecoderConfig config;
         if (!LibWebP.InitConfig(&config)) throw new InvalidOperationException("libwebp rejected its own decoder config (ABI mismatch)");
-        fixed (byte* dst = target)
+        fixed (byte* rgbPointer = rgb)
         {
+            var dst = rgba is null ? rgbPointer : rgba.Pointer;
             config.Output.Colorspace = hadAlpha ? LibWebP.ModeRgba : LibWebP.ModeRgb;
             config.Output.IsExternalMemory = 1;
             config.Output.Rgba = dst;
             config.Output.Stride = width * channels;
-            config.Output.Size = (nuint)target.Length;
+            config.Output.Size = (nuint)(rgba is null ? rgb.Length : rgba.Length);
             if (scaled)
             {
                 config.Options.UseScaling = 1;
@@ -78,7 +79,7 @@ internal static unsafe class WebPDecoding
             var status = LibWebP.Decode(src, size, &config);
             if (status != LibWebP.Status.Ok) throw Classify(status, "image data");
         }
-        if (hadAlpha) AlphaCompositing.OverWhite(target, rgb);
+        if (rgba is not null) AlphaCompositing.OverWhite(rgba.Span, rgb);
         return new FormatDecodeResult(new RgbImage(width, height, rgb), hadAlpha, IsAnimated: false);
     }
 
