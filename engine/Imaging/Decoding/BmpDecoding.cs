@@ -41,7 +41,9 @@ internal static unsafe class BmpDecoding
         var header = ReadHeader(data);
         ImageLimitChecks.CheckDimensions(ImageFormat.Bmp, header.Width, header.Height, limits);
         using var loader = GdkPixbuf.NewLoader("bmp", out var createError);
-        if (loader.IsInvalid) throw new InvalidOperationException($"gdk-pixbuf has no BMP loader: {createError}");
+        // The module and loaders.cache ship in the package (its postinst runs gdk-pixbuf-query-loaders).
+        if (loader.IsInvalid)
+            throw new DllNotFoundException($"gdk-pixbuf has no BMP loader ({createError}): run `apt-get install --reinstall libgdk-pixbuf-2.0-0`.");
         fixed (byte* src = data)
         {
             if (!GdkPixbuf.Write(loader, src, data.Length, out var writeError)) throw Classify(writeError);

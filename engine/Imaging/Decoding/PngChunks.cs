@@ -51,6 +51,21 @@ internal static class PngChunks
         }
     }
 
+    /// <summary>An APNG: an acTL chunk before the first IDAT (libpng decodes its default image, the first frame).</summary>
+    public static bool IsAnimated(ReadOnlySpan<byte> data)
+    {
+        var pos = SignatureLength;
+        while (pos + 8 <= data.Length)
+        {
+            var length = BinaryPrimitives.ReadUInt32BigEndian(data[pos..]);
+            var type = data.Slice(pos + 4, 4);
+            if (type.SequenceEqual("acTL"u8)) return true;
+            if (type.SequenceEqual("IDAT"u8) || length > int.MaxValue) return false;
+            pos += 12 + (int)length;
+        }
+        return false;
+    }
+
     /// <summary>The eXIf chunk's data (bare TIFF), or empty.</summary>
     public static ReadOnlySpan<byte> ExifBlock(ReadOnlySpan<byte> data)
     {

@@ -46,7 +46,7 @@ internal static unsafe class PngDecoding
                 if (!LibPng.FinishRead(png, rgba.Pointer, width * 4)) throw Classify(LibPng.Message(png));
                 AlphaCompositing.OverWhite(rgba.Span, rgb);
             }
-            return new FormatDecodeResult(new RgbImage(width, height, rgb), hadAlpha, IsAnimated: false);
+            return new FormatDecodeResult(new RgbImage(width, height, rgb), hadAlpha, IsAnimated: PngChunks.IsAnimated(data));
         }
     }
 

@@ -111,4 +111,15 @@ public sealed class KnownPixelTests
         for (var y = 0; y < 8; y++)
             Assert.Equal((OverWhite(200, alphas[y]), OverWhite(100, alphas[y]), OverWhite(50, alphas[y])), Pixel(result.Image, 3, y));
     }
+
+    [Fact]
+    public void Apng_is_flagged_animated_and_its_default_image_decodes()
+    {
+        // acTL (APNG spec): num_frames = 2, num_plays = 0, before IDAT; the IDAT image is frame 0.
+        byte[] actl = [0, 0, 0, 2, 0, 0, 0, 0];
+        var result = Decoder.Decode(PngBuilder.Build(2, 1, 8, 0, [[10, 20]], extraChunks: [("acTL", actl)]));
+        Assert.True(result.Facts.IsAnimated);
+        Assert.Equal(new byte[] { 10, 10, 10, 20, 20, 20 }, result.Image.Pixels);
+        Assert.False(Decoder.Decode(PngBuilder.Build(2, 1, 8, 0, [[10, 20]])).Facts.IsAnimated);
+    }
 }

@@ -14,7 +14,7 @@ public static class PngBuilder
 
     /// <summary>Builds a PNG; <paramref name="rows"/> are raw scanlines without the filter byte.</summary>
     public static byte[] Build(int width, int height, int bitDepth, int colorType, byte[][] rows,
-        byte[]? palette = null, byte[]? transparency = null, byte[]? exif = null)
+        byte[]? palette = null, byte[]? transparency = null, byte[]? exif = null, (string Type, byte[] Data)[]? extraChunks = null)
     {
         using var png = new MemoryStream();
         png.Write([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]);
@@ -25,6 +25,7 @@ public static class PngBuilder
         ihdr[9] = (byte)colorType;
         WriteChunk(png, "IHDR", ihdr);
         if (exif is not null) WriteChunk(png, "eXIf", exif);
+        foreach (var (type, data) in extraChunks ?? []) WriteChunk(png, type, data);
         if (palette is not null) WriteChunk(png, "PLTE", palette);
         if (transparency is not null) WriteChunk(png, "tRNS", transparency);
         using (var raw = new MemoryStream())
