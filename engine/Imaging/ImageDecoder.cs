@@ -13,9 +13,15 @@ namespace VLOrleans.Engine.Imaging;
 /// </summary>
 public sealed class ImageDecoder
 {
+    // Pixel buffers are single arrays indexed by int: 4 bytes (RGBA scratch) × pixels must fit.
+    private const long MaxSupportedPixels = int.MaxValue / 4;
+
     public ImageDecoder(ImageLimits? limits = null)
     {
         Limits = limits ?? ImageLimits.Default;
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(Limits.MaxPixels, MaxSupportedPixels, nameof(limits));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(Limits.MaxDecodePixels, nameof(limits));
+        ArgumentOutOfRangeException.ThrowIfLessThan(Limits.MaxAspectRatio, 1.0, nameof(limits));
     }
 
     public ImageLimits Limits { get; }

@@ -14,7 +14,6 @@ internal static unsafe class TurboJpeg
     public const int PixelFormatCmyk = 11;     // TJPF_CMYK
     public const int ColorspaceCmyk = 3;       // TJCS_CMYK
     public const int ColorspaceYcck = 4;       // TJCS_YCCK
-    public const int FlagStopOnWarning = 8192; // TJFLAG_STOPONWARNING (unused: warnings are judged by message)
     // TJFLAG_LIMITSCANS (2.1+): refuse progressive files with more than 500 scans, the known CPU bomb.
     public const int FlagLimitScans = 32768;
     public const int ErrorWarning = 0;         // TJERR_WARNING
