@@ -13,17 +13,12 @@ namespace VLOrleans.Engine.Tests.Preprocessing;
 /// </summary>
 public class AustraliaReferenceTests
 {
-    // TODO(lead): point this at the engine's JPEG decoder once the decoders branch is merged, e.g.
-    //   private static readonly Func<byte[], RgbImage>? Decode = bytes => ImageDecoder.Decode(bytes);
-    // and remove the Skip below. Preprocessing takes an already decoded RgbImage, so this test needs one.
-    private static readonly Func<byte[], RgbImage>? Decode = null;
-
-    [Fact(Skip = "TODO(lead): needs the JPEG decoder (engine/Imaging) — set Decode above, then remove this Skip")]
+    /// <summary>The whole intake path: the engine's own decoder (libjpeg-turbo) feeds the preprocessing.</summary>
+    [Fact]
     public void Australia_matches_ort_extensions_reference()
     {
-        Assert.NotNull(Decode);
         var jpeg = File.ReadAllBytes(RepoPaths.SharedFile("reference", "pixel-values", "australia.jpg"));
-        var image = Decode(jpeg);
+        var image = new ImageDecoder().Decode(jpeg).Image;
         Assert.Equal((1300, 876), (image.Width, image.Height));
 
         var config = QwenPreprocessorConfig.Load(RepoPaths.SharedFile("reference", "pixel-values", "qwen2.5vl_vision_processor.json"));

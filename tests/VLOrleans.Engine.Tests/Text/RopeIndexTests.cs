@@ -1,3 +1,4 @@
+using VLOrleans.Engine.Models;
 using VLOrleans.Engine.Text;
 
 namespace VLOrleans.Engine.Tests.Text;
