@@ -23,11 +23,14 @@ internal sealed class LinearLayerWriter
 
     private readonly CheckpointTensors _tensors;
     private readonly ConversionOptions _options;
+    private readonly long _blockBytes;
 
-    public LinearLayerWriter(CheckpointTensors tensors, ConversionOptions options)
+    /// <param name="blockBytes">Scratch bound per streamed block (tests pass a small one to exercise block boundaries).</param>
+    public LinearLayerWriter(CheckpointTensors tensors, ConversionOptions options, long blockBytes = BlockBytes)
     {
         _tensors = tensors;
         _options = options;
+        _blockBytes = blockBytes;
     }
 
     /// <summary>Appends <c>y = x·Wᵀ (+ b)</c>; <paramref name="name"/> names the initializers (e.g. "layers.0.q_proj").</summary>
@@ -72,7 +75,7 @@ internal sealed class LinearLayerWriter
     }
 
     /// <summary>Input columns per transposed block: as many as fit <see cref="BlockBytes"/> of float32 output rows.</summary>
-    public static int ColumnsPerBlock(long n, long k) => (int)Math.Clamp(BlockBytes / 4 / n, 1, k);
+    private int ColumnsPerBlock(long n, long k) => (int)Math.Clamp(_blockBytes / 4 / n, 1, k);
 
     /// <summary>Wᵀ [K, N] in row blocks: block j holds rows k0..k0+c of Wᵀ, i.e. columns k0..k0+c of W, gathered by
     /// reading c contiguous values from each of W's N rows (sequential within a row, so page-cache friendly).</summary>
@@ -114,7 +117,7 @@ internal sealed class LinearLayerWriter
         var reader = _tensors.Reader(weight);
         var rowBytes = quantizer.RowBytes(k);
         var blocks = quantizer.BlockCount(k);
-        var rowsPerChunk = (int)Math.Clamp(BlockBytes / 4 / k, 1, n);
+        var rowsPerChunk = (int)Math.Clamp(_blockBytes / 4 / k, 1, n);
         var values = new float[checked(rowsPerChunk * k)];
         var packed = new byte[rowsPerChunk * rowBytes];
         for (long r0 = 0; r0 < n; r0 += rowsPerChunk)

@@ -70,12 +70,19 @@ public static class ModelConverter
         var linear = new LinearLayerWriter(tensors, options);
         var visionFile = $"vision.{variant}.onnx";
         var decoderFile = $"decoder.{variant}.onnx";
-        log($"vision ({variant})");
-        var (visionInputs, visionOutputs) = WriteGraph(Path.Combine(staging, visionFile), "vision", b => spec.BuildVision(b, config, tensors, linear));
-        log($"decoder ({variant})");
-        var (decoderInputs, decoderOutputs) = WriteGraph(Path.Combine(staging, decoderFile), "decoder", b => spec.BuildDecoder(b, config, tensors, linear, options));
-        foreach (var file in Directory.GetFiles(staging)) File.Move(file, Path.Combine(onnxFolder, Path.GetFileName(file)), overwrite: true);
-        Directory.Delete(staging);
+        GraphTensorEntry[] visionInputs, visionOutputs, decoderInputs, decoderOutputs;
+        try
+        {
+            log($"vision ({variant})");
+            (visionInputs, visionOutputs) = WriteGraph(Path.Combine(staging, visionFile), "vision", b => spec.BuildVision(b, config, tensors, linear));
+            log($"decoder ({variant})");
+            (decoderInputs, decoderOutputs) = WriteGraph(Path.Combine(staging, decoderFile), "decoder", b => spec.BuildDecoder(b, config, tensors, linear, options));
+            foreach (var file in Directory.GetFiles(staging)) File.Move(file, Path.Combine(onnxFolder, Path.GetFileName(file)), overwrite: true);
+        }
+        finally
+        {
+            Directory.Delete(staging, recursive: true);
+        }
 
         var quantized = options.Weights.QuantizedBits() > 0 || options.EffectiveLmHead.QuantizedBits() > 0;
         var variants = existing?.Variants ?? new Dictionary<string, VariantEntry>(StringComparer.Ordinal);
