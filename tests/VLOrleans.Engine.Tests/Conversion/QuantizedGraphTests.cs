@@ -2,7 +2,7 @@ using VLOrleans.Engine.Models.Conversion;
 using VLOrleans.Engine.Models.Package;
 using VLOrleans.Engine.Models.Safetensors;
 using VLOrleans.Engine.Onnx;
-using VLOrleans.Engine.Tests.ReferenceForward;
+using VLOrleans.Engine.Tests.Reference;
 using VLOrleans.Engine.Tests.TinyModels;
 using Xunit.Abstractions;
 
