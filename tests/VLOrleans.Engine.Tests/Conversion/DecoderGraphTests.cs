@@ -8,7 +8,8 @@ namespace VLOrleans.Engine.Tests.Conversion;
 /// <summary>
 /// The converted decoder against the plain reference forward (tests/Reference/ReferenceText): last-position logits of
 /// prompts with one and two images (inputs built by the host path: <see cref="EmbeddingTable"/> lookup,
-/// <see cref="MultimodalEmbeddings"/> image scatter and per_layer_inputs; positions from the reference get_rope_index),
+/// <see cref="MultimodalEmbeddings"/> image scatter and per_layer_inputs; positions and decode positions from the
+/// product get_rope_index in engine/Text, while the reference uses its own ReferenceRopeIndex),
 /// then decode steps on the in-place KV cache, a batch of sequences of different lengths decoding in one run, and a
 /// prefill split into chunks. Image features come from the reference vision tower, so only the decoder is measured.
 /// </summary>
@@ -133,7 +134,9 @@ public sealed class DecoderGraphTests(ITestOutputHelper output)
         public float[] Embeds { get; private init; } = [];
         public float[] PerLayer { get; private init; } = [];
         public long[][] Positions { get; private init; } = [];
+        /// <summary>Decode positions are length + this (product get_rope_index).</summary>
         public long RopeDelta { get; private init; }
+        public long ReferenceRopeDelta { get; private init; }
         public float[] PrefillLogits { get; private init; } = [];
 
         public static Sequence Create((int T, int H, int W)[] grids, int seed)
@@ -161,10 +164,15 @@ public sealed class DecoderGraphTests(ITestOutputHelper output)
                 features = vision.ImageFeatures;
                 deepstack = vision.Deepstack;
             }
-            var (positions, delta) = ReferenceRopeIndex.Compute(idArray, grids, config);
+            var (referencePositions, referenceDelta) = ReferenceRopeIndex.Compute(idArray, grids, config);
+            var product = VLOrleans.Engine.Text.RopeIndex.Compute(VLOrleans.Engine.Text.QwenVlFamily.Qwen3Vl, idArray.Select(id => (int)id).ToArray(),
+                grids.Select(g => new VLOrleans.Engine.Text.GridThw(g.T, g.H, g.W)).ToArray());
+            var s = idArray.Length;
+            var positions = Enumerable.Range(0, 3).Select(p => product.Positions.AsSpan(p * s, s).ToArray()).ToArray();
+            var delta = product.RopeDeltas[0];
             var reference = new ReferenceText(TinyPackage.Weights);
             var cache = reference.NewCache();
-            var logits = reference.Prefill(cache, idArray, positions, features, deepstack, lastTokenOnly: true);
+            var logits = reference.Prefill(cache, idArray, referencePositions, features, deepstack, lastTokenOnly: true);
             var flatFeatures = features is null ? [] : TinyPackage.Flatten(features);
             var flatDeepstack = deepstack?.Select(TinyPackage.Flatten).ToArray() ?? Enumerable.Range(0, config.Vision.DeepstackVisualIndexes.Length).Select(_ => Array.Empty<float>()).ToArray();
             var (embeds, perLayer) = HostInputs(idArray, flatFeatures, flatDeepstack, 0);
@@ -179,6 +187,7 @@ public sealed class DecoderGraphTests(ITestOutputHelper output)
                 PerLayer = perLayer,
                 Positions = positions,
                 RopeDelta = delta,
+                ReferenceRopeDelta = referenceDelta,
                 PrefillLogits = TinyPackage.Flatten(logits),
             };
         }
@@ -188,7 +197,7 @@ public sealed class DecoderGraphTests(ITestOutputHelper output)
         {
             Assert.Equal(_decoded, step);
             _decoded++;
-            return _reference.Decode(_cache, token ?? DecodeTokens[step], RopeDelta);
+            return _reference.Decode(_cache, token ?? DecodeTokens[step], ReferenceRopeDelta);
         }
     }
 }
