@@ -37,6 +37,7 @@ internal sealed class Qwen3VlConversionSpec : IConversionFamilySpec
     public IReadOnlyDictionary<string, string> VisionAuxInputs { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
     {
         ["helper"] = "VLOrleans.Engine.Models.Package.VisionAuxInputs.Compute(config.Vision, image_grid_thw)",
+        [Package.GraphNames.ImageGridThw] = "int64 [I,3]: declared for the common contract; the graph reads the geometry from the inputs below",
         [Package.GraphNames.PosEmbedIndices] = "int64 [N,4]: rows of the 48x48 position table per patch (bilinear, align_corners, merge order)",
         [Package.GraphNames.PosEmbedWeights] = "float32 [N,4]: bilinear weights for pos_embed_indices",
         [Package.GraphNames.RotaryCos] = "float32 [N,head_dim]: cos of cat(emb,emb), emb = [row*inv_freq, col*inv_freq], inv_freq = 10000^(-2j/(head_dim/2))",
