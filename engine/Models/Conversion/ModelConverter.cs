@@ -51,8 +51,9 @@ public static class ModelConverter
         var manifestPath = Path.Combine(onnxFolder, ModelPackageManifest.FileName);
         var existing = File.Exists(manifestPath) ? ModelPackageManifest.Parse(File.ReadAllText(manifestPath), manifestPath) : null;
         var familyName = ModelPackage.FamilyName(config.Family);
-        if (existing is not null && (existing.Family != familyName || existing.Decoder.HiddenSize != config.Text.HiddenSize || existing.Decoder.LayerCount != config.Text.LayerCount))
-            throw new ModelLoadException($"{to}: already holds a package of another model ({existing.Family}, hidden {existing.Decoder.HiddenSize}); convert into an empty folder");
+        var fingerprint = CheckpointFingerprint.Compute(from);
+        if (existing is not null && existing.SourceFingerprint != fingerprint)
+            throw new ModelLoadException($"{to}: already holds a package converted from another checkpoint ({existing.Family}, hidden {existing.Decoder.HiddenSize}); convert into an empty folder");
 
         foreach (var name in CopiedFiles)
         {
@@ -61,7 +62,7 @@ public static class ModelConverter
         }
 
         log("embed_tokens");
-        var embed = WriteEmbeddingTable(tensors, spec.EmbedTokensTensor, Path.Combine(onnxFolder, "embed_tokens.safetensors"));
+        var embed = WriteEmbeddingTable(tensors, spec.EmbedTokensTensor, Path.Combine(onnxFolder, "embed_tokens.safetensors"), reuse: existing is not null);
 
         var variant = options.Weights.ToName();
         var staging = Path.Combine(onnxFolder, $".partial-{variant}");
@@ -100,6 +101,7 @@ public static class ModelConverter
         var manifest = new ModelPackageManifest
         {
             Family = familyName,
+            SourceFingerprint = fingerprint,
             EmbedTokens = embed,
             Vision = new VisionGraphEntry
             {
@@ -163,13 +165,14 @@ public static class ModelConverter
         return new GraphTensorEntry(value.Name, dtype, shape);
     }
 
-    /// <summary>Copies the embedding table as stored (e.g. bf16), 16 MiB at a time; skipped when an identical copy exists.</summary>
-    private static EmbeddingTableEntry WriteEmbeddingTable(CheckpointTensors tensors, string name, string path)
+    /// <summary>Copies the embedding table as stored (e.g. bf16), 16 MiB at a time; with <paramref name="reuse"/> (the folder
+    /// holds a package of the same checkpoint) an intact earlier copy is kept.</summary>
+    private static EmbeddingTableEntry WriteEmbeddingTable(CheckpointTensors tensors, string name, string path, bool reuse)
     {
         var info = tensors.Info(name);
         if (info.Shape.Length != 2) throw new ModelLoadException($"tensor '{info.Name}' should be [vocab, hidden], is [{string.Join(",", info.Shape)}]");
         var entry = new EmbeddingTableEntry(Path.GetFileName(path), EmbeddingTable.TensorName, info.DType.ToWireName(), info.Shape[0], info.Shape[1]);
-        if (File.Exists(path))
+        if (reuse && File.Exists(path))
         {
             try
             {

@@ -21,6 +21,9 @@ public sealed record ModelPackageManifest
     /// <summary>HF model_type: qwen2_vl, qwen2_5_vl, qwen3_vl.</summary>
     public required string Family { get; init; }
 
+    /// <summary>Fingerprint of the checkpoint converted (see CheckpointFingerprint); variants of one package share it.</summary>
+    public string? SourceFingerprint { get; init; }
+
     public required EmbeddingTableEntry EmbedTokens { get; init; }
 
     public required VisionGraphEntry Vision { get; init; }

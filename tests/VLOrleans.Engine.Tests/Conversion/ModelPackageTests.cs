@@ -69,6 +69,19 @@ public sealed class ModelPackageTests : IDisposable
     }
 
     [Fact]
+    public void AnotherCheckpointIsNotMixedIntoAPackage()
+    {
+        var to = Path.Combine(_folder, "pkg");
+        ModelConverter.Convert(TinyModelFiles.Qwen3VlTiny, to, new ConversionOptions { Weights = WeightFormat.Int4 });
+        // Same shapes, other weights (as a fine-tune would be): one tensor dropped changes the file.
+        var other = Path.Combine(_folder, "other");
+        RewriteCheckpoint(other, name => name == "model.visual.blocks.0.norm1.bias" ? null : name);
+        var error = Assert.Throws<ModelLoadException>(() => ModelConverter.Convert(other, to, new ConversionOptions { Weights = WeightFormat.Int8 }));
+        Assert.Contains("another checkpoint", error.Message);
+        Assert.Equal(["int4"], ModelPackage.Open(to).VariantNames);
+    }
+
+    [Fact]
     public void OlderCheckpointNamesGiveTheSameGraphs()
     {
         // transformers < 4.57 saved visual.* and model.* (text) instead of model.visual.* and model.language_model.*.
