@@ -35,6 +35,33 @@ public sealed class TokenizerLoadingTests : IDisposable
     }
 
     [Fact]
+    public void Added_tokens_json_adds_tokens_beyond_the_qwen_set()
+    {
+        // A tiny byte-level vocabulary: the 256 single-byte tokens, one merge ("h"+"i"), and an extra added token.
+        var vocab = new Dictionary<string, int>();
+        for (var b = 0; b < 256; b++) vocab[ByteLevelAlphabetChar(b)] = b;
+        vocab["hi"] = 256;
+        File.WriteAllText(Path.Combine(_dir, "vocab.json"), JsonSerializer.Serialize(vocab));
+        File.WriteAllText(Path.Combine(_dir, "merges.txt"), "#version: 0.2\nh i\n");
+        File.WriteAllText(Path.Combine(_dir, "added_tokens.json"), "{\"<|my_tool|>\": 151700}");
+        var tokenizer = QwenTokenizer.FromVocabAndMerges(Path.Combine(_dir, "vocab.json"), Path.Combine(_dir, "merges.txt"),
+            Path.Combine(_dir, "added_tokens.json"));
+
+        Assert.Equal([256, 151700, SpecialTokens.ImEnd], tokenizer.Encode("hi<|my_tool|><|im_end|>"));
+        Assert.Equal("hi<|my_tool|><|im_end|>", tokenizer.Decode([256, 151700, SpecialTokens.ImEnd]));
+        Assert.Equal("hi<|my_tool|>", tokenizer.Decode([256, 151700, SpecialTokens.ImEnd], skipSpecialTokens: true));
+    }
+
+    // GPT-2's byte-to-unicode table, written out from its published definition for this test.
+    private static string ByteLevelAlphabetChar(int b)
+    {
+        var printable = Enumerable.Range('!', '~' - '!' + 1).Concat(Enumerable.Range(0xA1, 0xAC - 0xA1 + 1)).Concat(Enumerable.Range(0xAE, 0xFF - 0xAE + 1)).ToList();
+        if (printable.Contains(b)) return ((char)b).ToString();
+        var n = Enumerable.Range(0, b).Count(x => !printable.Contains(x));
+        return ((char)(256 + n)).ToString();
+    }
+
+    [Fact]
     public void Real_tokenizer_json_knows_all_26_added_tokens()
     {
         var tokenizer = SharedTokenizer.Instance;
