@@ -52,7 +52,7 @@ public sealed class DecoderGraphTests(ITestOutputHelper output)
     [InlineData("int4")]
     public void SequencesOfDifferentLengthsDecodeInOneRun(string variant)
     {
-        // Three rows: one image (25 tokens), two images (about 30), text only (9): different past lengths in shared buffers.
+        // Three rows: one image (17 tokens), two images (29), text only (11): different past lengths in shared buffers.
         Sequence[] sequences = [Sequence.Create([(1, 4, 4)], seed: 3), Sequence.Create([(1, 4, 6), (1, 8, 4)], seed: 4), Sequence.Create([], seed: 5)];
         var session = TinyPackage.Decoder(variant);
         var slots = new KvSlots(TinyPackage.Package.Manifest.Decoder, sequences.Length, MaxLength);
