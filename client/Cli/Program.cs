@@ -5,4 +5,5 @@ using VLOrleans.Cli;
 var root = new RootCommand("VLOrleans: ask Qwen vision-language models about images.");
 root.Subcommands.Add(VersionCommand.Create());
 root.Subcommands.Add(MakeTinyModelCommand.Create());
+root.Subcommands.Add(ConvertCommand.Create());
 return await root.Parse(args).InvokeAsync();
