@@ -4,4 +4,6 @@ using VLOrleans.Cli;
 // `vl`: every command lives in its own file and registers here.
 var root = new RootCommand("VLOrleans: ask Qwen vision-language models about images.");
 root.Subcommands.Add(VersionCommand.Create());
+root.Subcommands.Add(MakeTinyModelCommand.Create());
+root.Subcommands.Add(ConvertCommand.Create());
 return await root.Parse(args).InvokeAsync();

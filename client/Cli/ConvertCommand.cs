@@ -1,0 +1,53 @@
+using System.CommandLine;
+using VLOrleans.Engine.Models;
+using VLOrleans.Engine.Models.Conversion;
+
+namespace VLOrleans.Cli;
+
+/// <summary><c>vl convert</c>: a Hugging Face Qwen-VL checkpoint → a model package (adds one weight variant per run).</summary>
+internal static class ConvertCommand
+{
+    public static Command Create()
+    {
+        var from = new Option<string>("--from") { Description = "Hugging Face checkpoint folder (config.json + safetensors).", Required = true };
+        var to = new Option<string>("--to") { Description = "Model package folder to write (created; other variants there are kept).", Required = true };
+        var weights = new Option<string>("--weights") { Description = "Weight storage: fp32, fp16, int8 or int4 (MatMulNBits).", DefaultValueFactory = _ => "fp32" };
+        var lmHead = new Option<string?>("--lm-head") { Description = "Storage of the LM head (default: as --weights)." };
+        var blockSize = new Option<int>("--block-size") { Description = "int8/int4 block size along K (power of two ≥ 16).", DefaultValueFactory = _ => 32 };
+        var accuracy = new Option<int>("--accuracy-level") { Description = "MatMulNBits accuracy_level 0..4 (4 = int8 activations, fastest on CPU).", DefaultValueFactory = _ => 4 };
+        var command = new Command("convert", "Convert a Hugging Face Qwen-VL checkpoint into an ONNX model package.")
+        {
+            from, to, weights, lmHead, blockSize, accuracy,
+        };
+        command.SetAction(parse =>
+        {
+            try
+            {
+                var options = new ConversionOptions
+                {
+                    Weights = ParseFormat(parse.GetValue(weights)!),
+                    LmHead = parse.GetValue(lmHead) is { } head ? ParseFormat(head) : null,
+                    BlockSize = parse.GetValue(blockSize),
+                    AccuracyLevel = parse.GetValue(accuracy),
+                };
+                var result = ModelConverter.Convert(parse.GetValue(from)!, parse.GetValue(to)!, options, step => Console.WriteLine($"convert: {step}"));
+                Console.WriteLine($"wrote variant {result.Variant}: vision {result.VisionBytes / 1e6:F1} MB, decoder {result.DecoderBytes / 1e6:F1} MB in {result.Elapsed.TotalSeconds:F1} s");
+                return 0;
+            }
+            catch (ModelLoadException e)
+            {
+                Console.Error.WriteLine($"convert: {e.Message}");
+                return 2;
+            }
+            catch (ArgumentException e)
+            {
+                Console.Error.WriteLine($"convert: {e.Message}");
+                return 1;
+            }
+        });
+        return command;
+    }
+
+    private static WeightFormat ParseFormat(string name) =>
+        WeightFormats.TryParse(name, out var format) ? format : throw new ArgumentException($"unknown weight format '{name}' (expected fp32, fp16, int8 or int4)");
+}

@@ -1,0 +1,199 @@
+using System.Diagnostics;
+using VLOrleans.Engine.Models.Package;
+using VLOrleans.Engine.Models.Safetensors;
+using VLOrleans.Engine.Onnx;
+using VLOrleans.Engine.OnnxGraph;
+using VLOrleans.Engine.OnnxGraph.Proto;
+
+namespace VLOrleans.Engine.Models.Conversion;
+
+/// <summary>What one conversion wrote.</summary>
+public sealed record ConversionResult(string Variant, string VisionPath, string DecoderPath, long VisionBytes, long DecoderBytes, TimeSpan Elapsed);
+
+/// <summary>
+/// <c>vl convert</c>: a Hugging Face Qwen-VL checkpoint folder → a model package (ARCHITECTURE.md "Model package"):
+/// <code>
+/// &lt;to&gt;/config.json, preprocessor_config.json, generation_config.json, tokenizer*.json, chat template files  (copied)
+/// &lt;to&gt;/onnx/manifest.json                       family, variants, graph I/O, KV layout, aux inputs
+/// &lt;to&gt;/onnx/vision.&lt;variant&gt;.onnx (+ .data)        vision encoder
+/// &lt;to&gt;/onnx/decoder.&lt;variant&gt;.onnx (+ .data)       text decoder
+/// &lt;to&gt;/onnx/embed_tokens.safetensors              token embeddings as stored (looked up by the host)
+/// </code>
+/// Converting again with other weights adds a variant. Weights stream from the memory-mapped checkpoint one block at a
+/// time, so memory stays near the size of the largest block plus the OS page cache; graphs are written under a temporary
+/// name and moved into place, so a failed run leaves earlier variants intact.
+/// </summary>
+public static class ModelConverter
+{
+    /// <summary>Files copied from the checkpoint folder when present (config.json is required).</summary>
+    public static readonly string[] CopiedFiles =
+    [
+        "config.json", "preprocessor_config.json", "video_preprocessor_config.json", "generation_config.json",
+        "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "added_tokens.json", "vocab.json", "merges.txt",
+        "chat_template.json", "chat_template.jinja",
+    ];
+
+    /// <exception cref="ModelLoadException">Missing or corrupt checkpoint, unsupported family, or a package of another model at <paramref name="to"/>.</exception>
+    /// <exception cref="ArgumentException">Invalid options.</exception>
+    public static ConversionResult Convert(string from, string to, ConversionOptions options, Action<string>? log = null)
+    {
+        options.Validate();
+        log ??= _ => { };
+        var clock = Stopwatch.StartNew();
+        if (!Directory.Exists(from)) throw new ModelLoadException($"{from}: checkpoint folder not found");
+        var config = QwenVlConfig.Load(from);
+        var spec = SpecFor(config.Family);
+        using var checkpoint = SafetensorsCheckpoint.Open(from);
+        var tensors = new CheckpointTensors(checkpoint);
+
+        var onnxFolder = Path.Combine(to, ModelPackage.OnnxFolderName);
+        Directory.CreateDirectory(onnxFolder);
+        var manifestPath = Path.Combine(onnxFolder, ModelPackageManifest.FileName);
+        var existing = File.Exists(manifestPath) ? ModelPackageManifest.Parse(File.ReadAllText(manifestPath), manifestPath) : null;
+        var familyName = ModelPackage.FamilyName(config.Family);
+        if (existing is not null && (existing.Family != familyName || existing.Decoder.HiddenSize != config.Text.HiddenSize || existing.Decoder.LayerCount != config.Text.LayerCount))
+            throw new ModelLoadException($"{to}: already holds a package of another model ({existing.Family}, hidden {existing.Decoder.HiddenSize}); convert into an empty folder");
+
+        foreach (var name in CopiedFiles)
+        {
+            var source = Path.Combine(from, name);
+            if (File.Exists(source)) File.Copy(source, Path.Combine(to, name), overwrite: true);
+        }
+
+        log("embed_tokens");
+        var embed = WriteEmbeddingTable(tensors, spec.EmbedTokensTensor, Path.Combine(onnxFolder, "embed_tokens.safetensors"));
+
+        var variant = options.Weights.ToName();
+        var staging = Path.Combine(onnxFolder, $".partial-{variant}");
+        if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
+        Directory.CreateDirectory(staging);
+        var linear = new LinearLayerWriter(tensors, options);
+        var visionFile = $"vision.{variant}.onnx";
+        var decoderFile = $"decoder.{variant}.onnx";
+        GraphTensorEntry[] visionInputs, visionOutputs, decoderInputs, decoderOutputs;
+        try
+        {
+            log($"vision ({variant})");
+            (visionInputs, visionOutputs) = WriteGraph(Path.Combine(staging, visionFile), "vision", b => spec.BuildVision(b, config, tensors, linear));
+            log($"decoder ({variant})");
+            (decoderInputs, decoderOutputs) = WriteGraph(Path.Combine(staging, decoderFile), "decoder", b => spec.BuildDecoder(b, config, tensors, linear, options));
+            foreach (var file in Directory.GetFiles(staging)) File.Move(file, Path.Combine(onnxFolder, Path.GetFileName(file)), overwrite: true);
+        }
+        finally
+        {
+            Directory.Delete(staging, recursive: true);
+        }
+
+        var quantized = options.Weights.QuantizedBits() > 0 || options.EffectiveLmHead.QuantizedBits() > 0;
+        var variants = existing?.Variants ?? new Dictionary<string, VariantEntry>(StringComparer.Ordinal);
+        variants[variant] = new VariantEntry
+        {
+            Weights = variant,
+            LmHead = options.EffectiveLmHead.ToName(),
+            Vision = visionFile,
+            Decoder = decoderFile,
+            BlockSize = quantized ? options.BlockSize : null,
+            AccuracyLevel = quantized ? options.AccuracyLevel : null,
+            Created = DateTimeOffset.UtcNow,
+        };
+        var t = config.Text;
+        var manifest = new ModelPackageManifest
+        {
+            Family = familyName,
+            EmbedTokens = embed,
+            Vision = new VisionGraphEntry
+            {
+                Inputs = visionInputs,
+                Outputs = visionOutputs,
+                DeepstackCount = config.Vision.DeepstackVisualIndexes.Length,
+                SpatialMergeSize = config.Vision.SpatialMergeSize,
+                PatchRowLength = config.Vision.PatchRowLength,
+                AuxInputs = new Dictionary<string, string>(spec.VisionAuxInputs, StringComparer.Ordinal),
+            },
+            Decoder = new DecoderGraphEntry
+            {
+                Inputs = decoderInputs,
+                Outputs = decoderOutputs,
+                LayerCount = t.LayerCount,
+                HiddenSize = t.HiddenSize,
+                AttentionHeadCount = t.AttentionHeadCount,
+                KeyValueHeadCount = t.KeyValueHeadCount,
+                HeadDim = t.HeadDim,
+                VocabSize = t.VocabSize,
+                DeepstackCount = config.Vision.DeepstackVisualIndexes.Length,
+            },
+            Variants = variants,
+        };
+        File.WriteAllText(manifestPath + ".tmp", manifest.ToJson());
+        File.Move(manifestPath + ".tmp", manifestPath, overwrite: true);
+
+        var visionPath = Path.Combine(onnxFolder, visionFile);
+        var decoderPath = Path.Combine(onnxFolder, decoderFile);
+        return new ConversionResult(variant, visionPath, decoderPath, GraphBytes(visionPath), GraphBytes(decoderPath), clock.Elapsed);
+    }
+
+    private static IConversionFamilySpec SpecFor(QwenVlFamily family) => family switch
+    {
+        QwenVlFamily.Qwen3Vl => new Qwen3VlConversionSpec(),
+        _ => throw new ModelLoadException($"converting {ModelPackage.FamilyName(family)} checkpoints is not supported yet (only qwen3_vl)"),
+    };
+
+    private static (GraphTensorEntry[] Inputs, GraphTensorEntry[] Outputs) WriteGraph(string path, string graphName, Action<OnnxModelBuilder> build)
+    {
+        using var builder = OnnxModelBuilder.ToFile(path, new OnnxExternalDataOptions(), graphName);
+        build(builder);
+        var graph = builder.Model.Graph;
+        var io = (graph.Input.Select(Entry).ToArray(), graph.Output.Select(Entry).ToArray());
+        builder.Save();
+        return io;
+    }
+
+    private static GraphTensorEntry Entry(ValueInfoProto value)
+    {
+        var tensor = value.Type.TensorType;
+        var dtype = (OnnxElementType)tensor.ElemType switch
+        {
+            OnnxElementType.Float => "float32",
+            OnnxElementType.Int64 => "int64",
+            OnnxElementType.Int32 => "int32",
+            OnnxElementType.Float16 => "float16",
+            var other => other.ToString().ToLowerInvariant(),
+        };
+        var shape = tensor.Shape.Dim.Select(d => d.HasDimParam ? d.DimParam : d.DimValue.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        return new GraphTensorEntry(value.Name, dtype, shape);
+    }
+
+    /// <summary>Copies the embedding table as stored (e.g. bf16), 16 MiB at a time; skipped when an identical copy exists.</summary>
+    private static EmbeddingTableEntry WriteEmbeddingTable(CheckpointTensors tensors, string name, string path)
+    {
+        var info = tensors.Info(name);
+        if (info.Shape.Length != 2) throw new ModelLoadException($"tensor '{info.Name}' should be [vocab, hidden], is [{string.Join(",", info.Shape)}]");
+        var entry = new EmbeddingTableEntry(Path.GetFileName(path), EmbeddingTable.TensorName, info.DType.ToWireName(), info.Shape[0], info.Shape[1]);
+        if (File.Exists(path))
+        {
+            try
+            {
+                using var existing = SafetensorsFile.Open(path);
+                var old = existing.GetInfo(EmbeddingTable.TensorName);
+                if (old.DType == info.DType && old.Shape.SequenceEqual(info.Shape)) return entry;
+            }
+            catch (ModelLoadException)
+            {
+                // A damaged earlier copy: rewrite it.
+            }
+        }
+        var file = tensors.File(name);
+        var source = new SafetensorsTensorSource(EmbeddingTable.TensorName, info.DType, info.Shape, stream =>
+        {
+            const int chunk = 16 << 20;
+            for (long offset = 0; offset < info.ByteLength; offset += chunk)
+                stream.Write(file.GetBytes(info, offset, (int)Math.Min(chunk, info.ByteLength - offset)));
+        });
+        SafetensorsWriter.Write(path + ".tmp", [source]);
+        File.Move(path + ".tmp", path, overwrite: true);
+        return entry;
+    }
+
+    private static long GraphBytes(string path) =>
+        new FileInfo(path).Length + (File.Exists(path + ".data") ? new FileInfo(path + ".data").Length : 0);
+}

@@ -1,0 +1,46 @@
+namespace VLOrleans.Engine.Models.Package;
+
+/// <summary>
+/// Tensor names of the package's graphs (the contract between the converter, the manifest and the engine). Names
+/// follow QWEN_VL_FACTS.md §0 / §1.4 (ORT GenAI and mobius), plus the vision graph's host-computed auxiliary inputs.
+/// </summary>
+public static class GraphNames
+{
+    // Vision encoder.
+    public const string PixelValues = "pixel_values";
+    public const string ImageGridThw = "image_grid_thw";
+
+    /// <summary>int64 [N, 4]: rows of the 48×48 position table blended for each patch (see <see cref="VisionAuxInputs"/>).</summary>
+    public const string PosEmbedIndices = "pos_embed_indices";
+
+    /// <summary>float32 [N, 4]: bilinear weights of <see cref="PosEmbedIndices"/>.</summary>
+    public const string PosEmbedWeights = "pos_embed_weights";
+
+    /// <summary>float32 [N, head_dim_v]: cos of the 2D rotary angle per patch (already duplicated for rotate-half).</summary>
+    public const string RotaryCos = "rotary_cos";
+
+    /// <summary>float32 [N, head_dim_v]: sin, as <see cref="RotaryCos"/>.</summary>
+    public const string RotarySin = "rotary_sin";
+
+    /// <summary>int64 [N]: the frame (image × temporal slice) each patch belongs to; attention stays within a segment.</summary>
+    public const string AttentionSegmentIds = "attention_segment_ids";
+
+    public const string ImageFeatures = "image_features";
+
+    public static string DeepstackFeatures(int index) => $"deepstack_features_{index}";
+
+    // Decoder.
+    public const string InputsEmbeds = "inputs_embeds";
+    public const string PerLayerInputs = "per_layer_inputs";
+    public const string PositionIds = "position_ids";
+    public const string AttentionMask = "attention_mask";
+    public const string Logits = "logits";
+
+    public static string PastKey(int layer) => $"past_key_values.{layer}.key";
+
+    public static string PastValue(int layer) => $"past_key_values.{layer}.value";
+
+    public static string PresentKey(int layer) => $"present.{layer}.key";
+
+    public static string PresentValue(int layer) => $"present.{layer}.value";
+}

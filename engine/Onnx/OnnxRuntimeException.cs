@@ -1,0 +1,46 @@
+namespace VLOrleans.Engine.Onnx;
+
+/// <summary>ORT's error codes (OrtErrorCode in onnxruntime_c_api.h), value for value.</summary>
+public enum OnnxErrorCode
+{
+    Ok = 0,
+    Fail = 1,
+    InvalidArgument = 2,
+    NoSuchFile = 3,
+    NoModel = 4,
+    EngineError = 5,
+    RuntimeException = 6,
+    InvalidProtobuf = 7,
+    ModelLoaded = 8,
+    NotImplemented = 9,
+    InvalidGraph = 10,
+    EpFail = 11,
+    // Newer runtimes may add codes; they arrive as their number (the enum holds any int).
+}
+
+/// <summary>An ONNX Runtime call failed; <see cref="Code"/> and the message are ORT's own.</summary>
+public sealed class OnnxRuntimeException(OnnxErrorCode code, string message)
+    : Exception($"[ONNX Runtime {code}] {message}")
+{
+    public OnnxErrorCode Code { get; } = code;
+
+    /// <summary>ORT's message, without the code prefix.</summary>
+    public string NativeMessage { get; } = message;
+}
+
+/// <summary>The ONNX Runtime library could not be found or loaded; the message names every path tried.</summary>
+public sealed class OnnxRuntimeNotFoundException(string message, IReadOnlyList<string> attempts) : Exception(message)
+{
+    /// <summary>"path: reason" for each place tried, in order.</summary>
+    public IReadOnlyList<string> Attempts { get; } = attempts;
+}
+
+/// <summary>An execution provider was requested that the loaded ONNX Runtime library does not have.</summary>
+public sealed class ExecutionProviderUnavailableException(string provider, IReadOnlyList<string> available)
+    : Exception($"{provider} is not available in the loaded ONNX Runtime library ({OrtLibrary.LoadedPathOrNull}); it has: {string.Join(", ", available)}. " +
+                "Point VLO_ORT_LIBRARY (or OrtLibrary.Configure) at a GPU build of ONNX Runtime, or use the CPU provider.")
+{
+    public string Provider { get; } = provider;
+
+    public IReadOnlyList<string> AvailableProviders { get; } = available;
+}

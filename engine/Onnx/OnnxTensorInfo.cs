@@ -1,0 +1,34 @@
+using System.Runtime.InteropServices;
+using VLOrleans.Engine.Onnx.Interop;
+
+namespace VLOrleans.Engine.Onnx;
+
+/// <summary>
+/// A session input or output as the model declares it. <see cref="Dimensions"/> holds -1 where the size is
+/// symbolic or unknown; <see cref="SymbolicDimensions"/> holds the name there ("" for fixed or unnamed).
+/// Non-tensor values (sequences, maps) have <see cref="ElementType"/> Undefined and no dimensions.
+/// </summary>
+public sealed record OnnxTensorInfo(string Name, OnnxElementType ElementType, IReadOnlyList<long> Dimensions, IReadOnlyList<string> SymbolicDimensions)
+{
+    public override string ToString() =>
+        $"{Name}: {ElementType}[{string.Join(", ", Dimensions.Select((d, i) => d >= 0 ? d.ToString(System.Globalization.CultureInfo.InvariantCulture) : SymbolicDimensions[i] is { Length: > 0 } s ? s : "?"))}]";
+
+    /// <summary>Reads type and shape from an OrtTensorTypeAndShapeInfo (owned by the caller).</summary>
+    internal static unsafe (OnnxElementType Type, long[] Dims, string[] Symbols) Read(nint tensorInfo)
+    {
+        int type;
+        nuint rank;
+        OrtStatus.Check(OrtApi.GetTensorElementType(tensorInfo, &type));
+        OrtStatus.Check(OrtApi.GetDimensionsCount(tensorInfo, &rank));
+        var dims = new long[(int)rank];
+        var symbols = new string[(int)rank];
+        if (rank > 0)
+        {
+            var names = stackalloc byte*[(int)rank];
+            fixed (long* d = dims) OrtStatus.Check(OrtApi.GetDimensions(tensorInfo, d, rank));
+            OrtStatus.Check(OrtApi.GetSymbolicDimensions(tensorInfo, names, rank));
+            for (var i = 0; i < (int)rank; i++) symbols[i] = Marshal.PtrToStringUTF8((nint)names[i]) ?? "";
+        }
+        return ((OnnxElementType)type, dims, symbols);
+    }
+}
