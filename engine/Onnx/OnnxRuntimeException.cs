@@ -35,12 +35,24 @@ public sealed class OnnxRuntimeNotFoundException(string message, IReadOnlyList<s
     public IReadOnlyList<string> Attempts { get; } = attempts;
 }
 
-/// <summary>An execution provider was requested that the loaded ONNX Runtime library does not have.</summary>
-public sealed class ExecutionProviderUnavailableException(string provider, IReadOnlyList<string> available)
-    : Exception($"{provider} is not available in the loaded ONNX Runtime library ({OrtLibrary.LoadedPathOrNull}); it has: {string.Join(", ", available)}. " +
-                "Point VLO_ORT_LIBRARY (or OrtLibrary.Configure) at a GPU build of ONNX Runtime, or use the CPU provider.")
+/// <summary>
+/// An execution provider was requested that the loaded ONNX Runtime library does not have, or that ORT
+/// refused to add (e.g. CUDA listed but its provider library or the GPU missing); then the inner exception is ORT's.
+/// </summary>
+public sealed class ExecutionProviderUnavailableException : Exception
 {
-    public string Provider { get; } = provider;
+    public ExecutionProviderUnavailableException(string provider, IReadOnlyList<string> available, OnnxRuntimeException? ortRefusal = null)
+        : base((ortRefusal is null
+                  ? $"{provider} is not available in the loaded ONNX Runtime library ({OrtLibrary.LoadedPathOrNull}); it has: {string.Join(", ", available)}. "
+                  : $"ONNX Runtime could not add {provider}: {ortRefusal.NativeMessage} ") +
+               "Point VLO_ORT_LIBRARY (or OrtLibrary.Configure) at a GPU build of ONNX Runtime with its provider libraries, or use the CPU provider.",
+               ortRefusal)
+    {
+        Provider = provider;
+        AvailableProviders = available;
+    }
 
-    public IReadOnlyList<string> AvailableProviders { get; } = available;
+    public string Provider { get; }
+
+    public IReadOnlyList<string> AvailableProviders { get; }
 }

@@ -107,10 +107,7 @@ public sealed unsafe class OnnxSession : IDisposable
 
             OrtStatus.Check(OrtApi.Run(_handle.Pointer, 0, names.Inputs, valuePointers, (nuint)inputCount, names.Outputs, (nuint)outputCount, outputPointers));
 
-            for (var i = 0; i < outputCount; i++)
-            {
-                if (outputs[i] is null) outputs[i] = OnnxValue.FromOrtAllocated(outputPointers[i]);
-            }
+            WrapAllocatedOutputs(outputs, outputPointers);
         }
         finally
         {
@@ -121,6 +118,37 @@ public sealed unsafe class OnnxSession : IDisposable
     }
 
     public void Dispose() => _handle.Dispose();
+
+    /// <summary>
+    /// Gives each ORT-allocated output an owner. All or nothing: if wrapping one fails, the values wrapped so
+    /// far are disposed and the rest released, so nothing leaks and the caller's null slots stay null.
+    /// </summary>
+    private static void WrapAllocatedOutputs(Span<OnnxValue?> outputs, nint* pointers)
+    {
+        var wrapped = new OnnxValue?[outputs.Length];
+        var next = 0;
+        try
+        {
+            for (; next < outputs.Length; next++)
+            {
+                if (outputs[next] is null) wrapped[next] = OnnxValue.FromOrtAllocated(pointers[next]);
+            }
+        }
+        catch
+        {
+            for (var i = 0; i < outputs.Length; i++)
+            {
+                if (outputs[i] is not null) continue;
+                if (i < next) wrapped[i]?.Dispose();
+                else if (i > next) OrtApi.ReleaseValue(pointers[i]); // FromOrtAllocated disposes its own on failure
+            }
+            throw;
+        }
+        for (var i = 0; i < outputs.Length; i++)
+        {
+            if (outputs[i] is null) outputs[i] = wrapped[i];
+        }
+    }
 
     private static void AddRef(SafeHandle handle, SafeHandle[] held, ref int heldCount)
     {

@@ -77,22 +77,31 @@ public sealed record OnnxSessionOptions
     /// Appends CUDA through the V2 options object (CreateCUDAProviderOptions + UpdateCUDAProviderOptions +
     /// SessionOptionsAppendExecutionProvider_CUDA_V2). Not exercised on this project's CI machine (no GPU,
     /// and the CPU build from onnxruntime-node lacks libonnxruntime_providers_cuda.so): there ORT itself
-    /// refuses and the refusal surfaces as an <see cref="OnnxRuntimeException"/>.
+    /// refuses, and the refusal surfaces as an <see cref="ExecutionProviderUnavailableException"/> wrapping ORT's error.
     /// </summary>
     private unsafe void AppendCuda(nint options)
     {
         var available = OrtLibrary.GetAvailableProviders();
         if (!available.Contains("CUDAExecutionProvider")) throw new ExecutionProviderUnavailableException("CUDAExecutionProvider", available);
-        nint raw;
-        OrtStatus.Check(OrtApi.CreateCUDAProviderOptions(&raw));
-        using var cuda = new OrtCudaProviderOptionsHandle(raw);
-        fixed (byte* key = "device_id"u8, value = Utf8Z(CudaDeviceId.ToString(System.Globalization.CultureInfo.InvariantCulture)))
+        try
         {
-            var keys = stackalloc byte*[1] { key };
-            var values = stackalloc byte*[1] { value };
-            OrtStatus.Check(OrtApi.UpdateCUDAProviderOptions(raw, keys, values, 1));
+            nint raw;
+            OrtStatus.Check(OrtApi.CreateCUDAProviderOptions(&raw));
+            using var cuda = new OrtCudaProviderOptionsHandle(raw);
+            fixed (byte* key = "device_id"u8, value = Utf8Z(CudaDeviceId.ToString(System.Globalization.CultureInfo.InvariantCulture)))
+            {
+                var keys = stackalloc byte*[1] { key };
+                var values = stackalloc byte*[1] { value };
+                OrtStatus.Check(OrtApi.UpdateCUDAProviderOptions(raw, keys, values, 1));
+            }
+            OrtStatus.Check(OrtApi.SessionOptionsAppendExecutionProvider_CUDA_V2(options, raw)); // ORT copies the options
         }
-        OrtStatus.Check(OrtApi.SessionOptionsAppendExecutionProvider_CUDA_V2(options, raw)); // ORT copies the options
+        catch (OnnxRuntimeException refusal)
+        {
+            // ORT loads libonnxruntime_providers_shared.so / _cuda.so lazily, on the first CUDA call; a CPU
+            // build or a machine without CUDA fails here.
+            throw new ExecutionProviderUnavailableException("CUDAExecutionProvider", available, refusal);
+        }
     }
 
     internal static byte[] Utf8Z(string s)

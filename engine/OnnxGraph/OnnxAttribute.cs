@@ -50,7 +50,7 @@ public sealed class OnnxAttribute
     }
 
     /// <summary>A tensor attribute (e.g. Constant's "value"), stored inline in the model.</summary>
-    public static OnnxAttribute Tensor<T>(string name, ReadOnlySpan<T> data, ReadOnlySpan<long> dims) where T : unmanaged
+    public static OnnxAttribute Tensor<T>(string name, ReadOnlySpan<T> data, params ReadOnlySpan<long> dims) where T : unmanaged
     {
         var tensor = TensorProtos.Inline(name: "", OnnxElementTypes.Of<T>(), dims, MemoryMarshal.AsBytes(data));
         return new(new AttributeProto { Name = CheckName(name), Type = AttributeProto.Types.AttributeType.Tensor, T = tensor });

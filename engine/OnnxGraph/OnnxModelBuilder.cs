@@ -110,7 +110,9 @@ public sealed class OnnxModelBuilder : IDisposable
 
     /// <summary>
     /// Adds a constant tensor whose <paramref name="byteCount"/> little-endian bytes are read from
-    /// <paramref name="source"/> (a weights file), without buffering the whole tensor.
+    /// <paramref name="source"/> (a weights file), without buffering the whole tensor. If the source ends
+    /// early this throws <see cref="EndOfStreamException"/> and the builder should be discarded (the partial
+    /// bytes stay in the data file and the name stays taken).
     /// </summary>
     public string AddInitializer(string name, OnnxElementType type, Stream source, long byteCount, params ReadOnlySpan<long> dims)
     {

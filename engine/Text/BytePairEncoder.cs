@@ -20,12 +20,13 @@ internal sealed class BytePairEncoder
     private const int SimpleMergeLimit = 48;
 
     private readonly int[] _byteToId;                     // initial symbol for each byte
-    private readonly Dictionary<long, int> _mergeRank;    // (left, right) → rank
+    private readonly MergeRankTable _mergeRank;           // (left, right) → rank
     private readonly int[] _mergeResult;                  // rank → merged id
     private readonly ConcurrentDictionary<string, int[]> _cache = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> _cacheLookup;
+    private int _cacheCount;
 
-    public BytePairEncoder(int[] byteToId, Dictionary<long, int> mergeRank, int[] mergeResult)
+    public BytePairEncoder(int[] byteToId, MergeRankTable mergeRank, int[] mergeResult)
     {
         _byteToId = byteToId;
         _mergeRank = mergeRank;
@@ -33,7 +34,13 @@ internal sealed class BytePairEncoder
         _cacheLookup = _cache.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
-    public static long PairKey(int left, int right) => ((long)left << 32) | (uint)right;
+    public void ClearCache()
+    {
+        _cache.Clear();
+        Volatile.Write(ref _cacheCount, 0);
+    }
+
+
 
     /// <summary>Appends the ids of <paramref name="piece"/> to <paramref name="output"/>.</summary>
     public void Encode(ReadOnlySpan<char> piece, List<int> output)
@@ -59,8 +66,9 @@ internal sealed class BytePairEncoder
         if (rentedBytes is not null) ArrayPool<byte>.Shared.Return(rentedBytes);
         if (rentedSymbols is not null) ArrayPool<int>.Shared.Return(rentedSymbols);
 
-        if (_cache.Count >= MaxCacheEntries) _cache.Clear();
-        _cacheLookup.TryAdd(piece, result);
+        // An approximate count of our own: ConcurrentDictionary.Count takes every lock (up to 1,024) per call.
+        if (_cacheCount >= MaxCacheEntries) ClearCache();
+        if (_cacheLookup.TryAdd(piece, result)) Interlocked.Increment(ref _cacheCount);
         output.AddRange(result);
     }
 
@@ -74,7 +82,7 @@ internal sealed class BytePairEncoder
             var bestAt = -1;
             for (var i = 0; i < count - 1; i++)
             {
-                if (_mergeRank.TryGetValue(PairKey(symbols[i], symbols[i + 1]), out var rank) && rank < bestRank)
+                if (_mergeRank.TryGetRank(symbols[i], symbols[i + 1], out var rank) && rank < bestRank)
                 {
                     bestRank = rank;
                     bestAt = i;
@@ -123,27 +131,27 @@ internal sealed class BytePairEncoder
             alive[i] = true;
         }
 
-        var queue = new PriorityQueue<(int Pos, int Rank), (int Rank, int Pos)>();
+        // priority = rank << 32 | position: one long compare orders by rank, then leftmost
+        var queue = new PriorityQueue<int, long>();
         for (var i = 0; i < n - 1; i++)
-            if (_mergeRank.TryGetValue(PairKey(ids[i], ids[i + 1]), out var rank)) queue.Enqueue((i, rank), (rank, i));
+            if (_mergeRank.TryGetRank(ids[i], ids[i + 1], out var rank)) queue.Enqueue(i, ((long)rank << 32) | (uint)i);
 
-        while (queue.TryDequeue(out var top, out _))
+        while (queue.TryDequeue(out var pos, out var priority))
         {
-            var pos = top.Pos;
             if (!alive[pos]) continue;
             var right = next[pos];
             if (right < 0) continue;
-            if (!_mergeRank.TryGetValue(PairKey(ids[pos], ids[right]), out var rank) || rank != top.Rank) continue;
+            if (!_mergeRank.TryGetRank(ids[pos], ids[right], out var rank) || rank != (int)(priority >> 32)) continue;
 
             ids[pos] = _mergeResult[rank];
             alive[right] = false;
             next[pos] = next[right];
             if (next[pos] >= 0) prev[next[pos]] = pos;
 
-            if (prev[pos] >= 0 && _mergeRank.TryGetValue(PairKey(ids[prev[pos]], ids[pos]), out var leftRank))
-                queue.Enqueue((prev[pos], leftRank), (leftRank, prev[pos]));
-            if (next[pos] >= 0 && _mergeRank.TryGetValue(PairKey(ids[pos], ids[next[pos]]), out var rightRank))
-                queue.Enqueue((pos, rightRank), (rightRank, pos));
+            if (prev[pos] >= 0 && _mergeRank.TryGetRank(ids[prev[pos]], ids[pos], out var leftRank))
+                queue.Enqueue(prev[pos], ((long)leftRank << 32) | (uint)prev[pos]);
+            if (next[pos] >= 0 && _mergeRank.TryGetRank(ids[pos], ids[next[pos]], out var rightRank))
+                queue.Enqueue(pos, ((long)rightRank << 32) | (uint)pos);
         }
 
         var count = 0;

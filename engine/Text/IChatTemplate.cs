@@ -1,3 +1,4 @@
+using VLOrleans.Engine.Models;
 using System.Text.Json;
 
 namespace VLOrleans.Engine.Text;

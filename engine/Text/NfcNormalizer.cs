@@ -14,6 +14,18 @@ internal static class NfcNormalizer
     private const int SBase = 0xAC00, LBase = 0x1100, VBase = 0x1161, TBase = 0x11A7;
     private const int LCount = 19, VCount = 21, TCount = 28, NCount = VCount * TCount, SCount = LCount * NCount;
 
+    // One bit per BMP char: set when the char is NFC_QC No/Maybe or has a non-zero combining class (8 KB).
+    // Lets CJK, Cyrillic, Arabic … text pass the quick check with one bit test per char instead of two binary searches.
+    private static readonly ulong[] BmpNeedsCheck = BuildBmpBitmap();
+
+    private static ulong[] BuildBmpBitmap()
+    {
+        var bits = new ulong[65536 / 64];
+        foreach (var cp in NfcTables.QuickCheckNotYes) if (cp < 65536) bits[cp >> 6] |= 1UL << (cp & 63);
+        foreach (var cp in NfcTables.CombiningClassKeys) if (cp < 65536) bits[cp >> 6] |= 1UL << (cp & 63);
+        return bits;
+    }
+
     /// <summary>True when <paramref name="text"/> is certainly NFC (quick check: no NFC_QC No/Maybe char, marks in order).</summary>
     public static bool IsNormalized(ReadOnlySpan<char> text)
     {
@@ -22,6 +34,7 @@ internal static class NfcNormalizer
         {
             int c = text[i];
             if (c < NfcTables.FirstAffected) { lastClass = 0; continue; }
+            if (!char.IsSurrogate((char)c) && (BmpNeedsCheck[c >> 6] & (1UL << (c & 63))) == 0) { lastClass = 0; continue; }
             if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
                 c = char.ConvertToUtf32(text[i], text[++i]);
             if (NfcTables.QuickCheckNotYes.BinarySearch(c) >= 0) return false;

@@ -104,7 +104,7 @@ public sealed partial class QwenTokenizer
             if (!vocab.TryGetValue(ByteLevelAlphabet.ByteToChar[b].ToString(), out byteToId[b]))
                 throw Invalid(source, $"the vocabulary lacks the single-byte token for 0x{b:X2}");
 
-        var mergeRank = new Dictionary<long, int>(merges.Count);
+        var mergeRank = new MergeRankTable(merges.Count);
         var mergeResult = new int[merges.Count];
         for (var rank = 0; rank < merges.Count; rank++)
         {
@@ -112,7 +112,7 @@ public sealed partial class QwenTokenizer
             if (!vocab.TryGetValue(left, out var l) || !vocab.TryGetValue(right, out var r) || !vocab.TryGetValue(left + right, out var m))
                 throw Invalid(source, $"merge #{rank} '{left} {right}' uses a token missing from the vocabulary");
             mergeResult[rank] = m;
-            mergeRank.TryAdd(BytePairEncoder.PairKey(l, r), rank);   // a repeated pair keeps its first (lowest) rank
+            mergeRank.TryAdd(l, r, rank);   // a repeated pair keeps its first (lowest) rank
         }
 
         return new QwenTokenizer(new BytePairEncoder(byteToId, mergeRank, mergeResult),

@@ -57,6 +57,10 @@ public sealed partial class QwenTokenizer
         }
     }
 
+    /// <summary>Drops the per-piece BPE cache (it refills as text is encoded). For memory pressure, and for
+    /// benchmarks that measure the uncached cost.</summary>
+    public void ClearCache() => _bpe.ClearCache();
+
     /// <summary>Id of an added token by its exact text (e.g. "&lt;|im_end|&gt;"), or null.</summary>
     public int? AddedTokenId(string text) => _addedTokenIds.TryGetValue(text, out var id) ? id : null;
 

@@ -1,3 +1,5 @@
+using VLOrleans.Engine.Models;
+
 namespace VLOrleans.Engine.Text;
 
 /// <summary>

@@ -53,9 +53,9 @@ public sealed class GroupQueryAttentionTests
 
         for (var step = 0; step < 2; step++)
         {
-            var query = Reference.Uniform(random, Batch * Hidden, -1f, 1f);
-            var key = Reference.Uniform(random, Batch * KvHidden, -1f, 1f);
-            var value = Reference.Uniform(random, Batch * KvHidden, -1f, 1f);
+            var query = PlainMath.Uniform(random, Batch * Hidden, -1f, 1f);
+            var key = PlainMath.Uniform(random, Batch * KvHidden, -1f, 1f);
+            var value = PlainMath.Uniform(random, Batch * KvHidden, -1f, 1f);
             int[] seqlensK = [lengths[0], lengths[1]]; // new total (past + 1) minus 1
             int[] total = [Math.Max(lengths[0], lengths[1]) + 1];
 
@@ -82,7 +82,7 @@ public sealed class GroupQueryAttentionTests
             using var output = outputs[0]!;
 
             Assert.Same(presentKey, outputs[1]); // pre-allocated slots are left as given
-            Reference.AssertClose(expectedOutput, output.ToArray<float>(), 1e-5);
+            PlainMath.AssertClose(expectedOutput, output.ToArray<float>(), 1e-5);
             // In place: the caches now hold exactly the reference contents, garbage beyond each row untouched.
             Assert.Equal(expectedKeys, keyCache);
             Assert.Equal(expectedValues, valueCache);
@@ -129,7 +129,7 @@ public sealed class GroupQueryAttentionTests
                     for (var d = 0; d < HeadSize; d++) dot += (double)query[b * Hidden + h * HeadSize + d] * keys[CacheIndex(b, kvHead, p, d)];
                     scores[p] = dot * scale;
                 }
-                var weights = Reference.SoftmaxRows(scores, count);
+                var weights = PlainMath.SoftmaxRows(scores, count);
                 for (var d = 0; d < HeadSize; d++)
                 {
                     double sum = 0;

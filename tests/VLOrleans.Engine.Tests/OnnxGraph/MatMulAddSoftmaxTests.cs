@@ -17,16 +17,16 @@ public sealed class MatMulAddSoftmaxTests
     {
         const int m = 3, k = 64, n = 48;
         var random = new Random(1);
-        var w = Reference.Uniform(random, k * n, -0.5f, 0.5f);
-        var bias = Reference.Uniform(random, n, -1f, 1f);
-        var x = Reference.Uniform(random, m * k, -1f, 1f);
+        var w = PlainMath.Uniform(random, k * n, -0.5f, 0.5f);
+        var bias = PlainMath.Uniform(random, n, -1f, 1f);
+        var x = PlainMath.Uniform(random, m * k, -1f, 1f);
 
         using var builder = OnnxModelBuilder.InMemory();
         Build(builder, w, bias, k, n);
         using var session = OnnxSession.Load(builder.ToBytes(), OneThread);
 
         var y = RunOnce(session, x, m, k);
-        Reference.AssertClose(Expected(x, w, bias, m, k, n), y, 1e-6); // probabilities in [0, 1]; fp32 sums of 64 terms
+        PlainMath.AssertClose(Expected(x, w, bias, m, k, n), y, 1e-6); // probabilities in [0, 1]; fp32 sums of 64 terms
     }
 
     [Fact]
@@ -34,9 +34,9 @@ public sealed class MatMulAddSoftmaxTests
     {
         const int m = 4, k = 256, n = 128; // 128 KiB of weights: far above the 1 KiB inline threshold
         var random = new Random(2);
-        var w = Reference.Uniform(random, k * n, -0.2f, 0.2f);
-        var bias = Reference.Uniform(random, n, -1f, 1f);
-        var x = Reference.Uniform(random, m * k, -1f, 1f);
+        var w = PlainMath.Uniform(random, k * n, -0.2f, 0.2f);
+        var bias = PlainMath.Uniform(random, n, -1f, 1f);
+        var x = PlainMath.Uniform(random, m * k, -1f, 1f);
         using var temp = new TempFolder();
         var modelPath = temp.File("softmax.onnx");
 
@@ -50,7 +50,7 @@ public sealed class MatMulAddSoftmaxTests
 
         using var session = OnnxSession.Load(modelPath, OneThread);
         var y = RunOnce(session, x, m, k);
-        Reference.AssertClose(Expected(x, w, bias, m, k, n), y, 1e-6);
+        PlainMath.AssertClose(Expected(x, w, bias, m, k, n), y, 1e-6);
     }
 
     private static void Build(OnnxModelBuilder builder, float[] w, float[] bias, int k, int n)
@@ -75,8 +75,8 @@ public sealed class MatMulAddSoftmaxTests
 
     private static double[] Expected(float[] x, float[] w, float[] bias, int m, int k, int n)
     {
-        var logits = Reference.MatMul(x, w, m, k, n);
+        var logits = PlainMath.MatMul(x, w, m, k, n);
         for (var i = 0; i < logits.Length; i++) logits[i] += bias[i % n];
-        return Reference.SoftmaxRows(logits, n);
+        return PlainMath.SoftmaxRows(logits, n);
     }
 }

@@ -28,15 +28,15 @@ public sealed class MatMulNBitsTests
         var zp = new byte[N * Blocks];
         for (var i = 0; i < q.Length; i++) q[i] = (byte)random.Next(16);
         for (var i = 0; i < zp.Length; i++) zp[i] = withZeroPoints ? (byte)random.Next(16) : (byte)8;
-        var scales = Reference.Uniform(random, N * Blocks, 0.01f, 0.05f);
-        var a = Reference.Uniform(random, M * K, -1f, 1f);
+        var scales = PlainMath.Uniform(random, N * Blocks, 0.01f, 0.05f);
+        var a = PlainMath.Uniform(random, M * K, -1f, 1f);
 
         // Dequantise to W'ᵀ as [K, N] for the reference matmul.
         var wT = new float[K * N];
         for (var n = 0; n < N; n++)
             for (var k = 0; k < K; k++)
                 wT[k * N + n] = (q[n * K + k] - zp[n * Blocks + k / BlockSize]) * scales[n * Blocks + k / BlockSize];
-        var expected = Reference.MatMul(a, wT, M, K, N);
+        var expected = PlainMath.MatMul(a, wT, M, K, N);
 
         using var builder = OnnxModelBuilder.InMemory();
         builder.AddInput("a", OnnxElementType.Float, "m", K);
@@ -62,7 +62,7 @@ public sealed class MatMulNBitsTests
         if (accuracyLevel == 0)
         {
             // fp32 activations: only fp32 rounding over 256 products of magnitude ≤ 0.6 → well under 1e-4.
-            Reference.AssertClose(expected, actual, 1e-4);
+            PlainMath.AssertClose(expected, actual, 1e-4);
             return;
         }
         // accuracy_level 4 quantises each block of 32 activations to int8 with scale max|a|/127, so each

@@ -1,3 +1,4 @@
+using VLOrleans.Engine.Models;
 using System.Text.Json;
 using VLOrleans.Engine.Tests.TestSupport;
 using VLOrleans.Engine.Text;

@@ -1,3 +1,4 @@
+using VLOrleans.Engine.Models;
 using VLOrleans.Engine.Text;
 
 namespace VLOrleans.Engine.Tests.Text;
@@ -11,9 +12,8 @@ public sealed class RopeIndexTests
     [Fact]
     public void Facts_doc_vector_qwen2vl_one_224_image_through_template_tokenizer_and_expansion()
     {
-        var prompt = ChatTemplates.For(QwenVlFamily.Qwen2Vl).Render(
-            [ChatMessage.User(new ImageContent(), new TextContent("Describe this image."))], addGenerationPrompt: true);
-        var ids = ImagePlaceholderExpander.Expand(SharedTokenizer.Instance.Encode(prompt), [new GridThw(1, 16, 16)]);
+        var ids = QwenVlPrompt.Encode(SharedTokenizer.Instance, QwenVlFamily.Qwen2Vl,
+            [ChatMessage.User(new ImageContent(), new TextContent("Describe this image."))], addGenerationPrompt: true, [new GridThw(1, 16, 16)]);
 
         Assert.Equal(89, ids.Length);
         Assert.Equal(SpecialTokens.VisionStart, ids[14]);

@@ -4,7 +4,7 @@ namespace VLOrleans.Engine.Tests.Onnx;
 /// Plain reference computations in double precision, written straight from the math (no ORT involved):
 /// the independent side of every numeric comparison in the Onnx and OnnxGraph tests.
 /// </summary>
-internal static class Reference
+internal static class PlainMath
 {
     /// <summary>Y[m, n] = Σ_k A[m, k] · B[k, n], row-major, accumulated in double.</summary>
     public static double[] MatMul(ReadOnlySpan<float> a, ReadOnlySpan<float> b, int m, int k, int n)
