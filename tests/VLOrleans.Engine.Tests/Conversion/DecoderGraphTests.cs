@@ -1,6 +1,6 @@
 using VLOrleans.Engine.Models;
 using VLOrleans.Engine.Models.Package;
-using VLOrleans.Engine.Tests.ReferenceForward;
+using VLOrleans.Engine.Tests.Reference;
 using Xunit.Abstractions;
 
 namespace VLOrleans.Engine.Tests.Conversion;

@@ -1,7 +1,7 @@
 using VLOrleans.Engine.Models.Conversion;
 using VLOrleans.Engine.Models.Package;
 using VLOrleans.Engine.Onnx;
-using VLOrleans.Engine.Tests.ReferenceForward;
+using VLOrleans.Engine.Tests.Reference;
 using VLOrleans.Engine.Tests.TinyModels;
 
 namespace VLOrleans.Engine.Tests.Conversion;
