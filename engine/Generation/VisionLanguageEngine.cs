@@ -140,9 +140,12 @@ public sealed class VisionLanguageEngine : IAsyncDisposable
     /// in the cache, so the same photo is encoded once for every session and stateless request while cached.
     /// </summary>
     /// <exception cref="ImageRejectedException">The bytes are not an acceptable image (the reason code says why).</exception>
-    public async Task<PreparedImage> PrepareImageAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken = default)
+    public Task<PreparedImage> PrepareImageAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken = default) =>
+        PrepareDecodedAsync(Decoder.Decode(bytes.Span), cancellationToken);
+
+    /// <summary>As <see cref="PrepareImageAsync"/> for an image already decoded (e.g. resized by a benchmark).</summary>
+    public async Task<PreparedImage> PrepareDecodedAsync(DecodedImage decoded, CancellationToken cancellationToken = default)
     {
-        var decoded = Decoder.Decode(bytes.Span);
         var image = decoded.Image;
         var grid = Processor.GetGrid(image.Height, image.Width);
         var (resizedHeight, resizedWidth) = Processor.GetResizedSize(image.Height, image.Width);
