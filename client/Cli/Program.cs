@@ -6,4 +6,6 @@ var root = new RootCommand("VLOrleans: ask Qwen vision-language models about ima
 root.Subcommands.Add(VersionCommand.Create());
 root.Subcommands.Add(MakeTinyModelCommand.Create());
 root.Subcommands.Add(ConvertCommand.Create());
+root.Subcommands.Add(AskCommand.Create());
+root.Subcommands.Add(BenchEngineCommand.Create());
 return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,152 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json;
+using VLOrleans.Engine.Generation;
+using VLOrleans.Engine.Imaging;
+using VLOrleans.Engine.Imaging.Preprocessing;
+using VLOrleans.Engine.Text;
+
+namespace VLOrleans.Cli;
+
+/// <summary>
+/// <c>vl bench-engine</c>: the engine alone, in-process, measured against itself in the same run — first-turn vs
+/// follow-up time to first token on a 640×480 image, single-stream decode speed, and N concurrent sequences against
+/// the same N requests one at a time. Output lengths are fixed (EOS ignored) so every configuration does the same
+/// work. The server-level benchmark (HTTP, baselines) is <c>vl bench</c>.
+/// </summary>
+internal static class BenchEngineCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string>("--model") { Description = "Model package folder.", Required = true };
+        var variant = new Option<string?>("--variant") { Description = "Weight variant (default: most precise that fits)." };
+        var concurrency = new Option<int>("--concurrency") { Description = "Concurrent sequences.", DefaultValueFactory = _ => 8 };
+        var maxTokens = new Option<int>("--max-tokens") { Description = "Tokens generated per request.", DefaultValueFactory = _ => 64 };
+        var threads = new Option<int>("--threads") { Description = "Intra-op threads (0 = one per core).", DefaultValueFactory = _ => 0 };
+        var image = new Option<string?>("--image") { Description = "Photo to use (resized to 640×480); default: a COCO photo from ../shared/images/real." };
+        var repeats = new Option<int>("--repeats") { Description = "Repetitions of the TTFT measurements (median reported).", DefaultValueFactory = _ => 3 };
+        var json = new Option<string?>("--json") { Description = "Also write the results as JSON to this file." };
+        var command = new Command("bench-engine", "Measure the engine in-process: TTFT (new image vs follow-up), decode tokens/s, batching gain.")
+        {
+            model, variant, concurrency, maxTokens, threads, image, repeats, json,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var n = parse.GetValue(concurrency);
+            var tokens = parse.GetValue(maxTokens);
+            await using var engine = VisionLanguageEngine.Load(new EngineOptions
+            {
+                ModelPath = parse.GetValue(model)!,
+                Variant = parse.GetValue(variant),
+                SlotCount = n,
+                MaxSequenceLength = 1024,
+                DecoderThreads = parse.GetValue(threads),
+                VisionThreads = parse.GetValue(threads),
+            });
+            var photo = parse.GetValue(image) ?? Path.Combine(FindShared(), "images", "real", "qwen3vl__COCO_train2014_000000580957.jpg");
+            var results = await RunAsync(engine, photo, n, tokens, parse.GetValue(repeats), cancellationToken);
+            foreach (var (key, value) in results) Console.WriteLine($"{key,-40} {value,12:F3}");
+            if (parse.GetValue(json) is { } path) await File.WriteAllTextAsync(path, JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }), cancellationToken);
+            return 0;
+        });
+        return command;
+    }
+
+    private static string FindShared()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var shared = Path.Combine(dir.FullName, "shared");
+            if (Directory.Exists(Path.Combine(shared, "images"))) return shared;
+        }
+        throw new DirectoryNotFoundException("../shared/images not found; pass --image");
+    }
+
+    private static async Task<Dictionary<string, double>> RunAsync(VisionLanguageEngine engine, string photo, int n, int tokens, int repeats, CancellationToken ct)
+    {
+        var results = new Dictionary<string, double>();
+        var decoded = engine.Decoder.Decode(await File.ReadAllBytesAsync(photo, ct));
+        var base640 = BicubicResizer.Resize(decoded.Image, 640, 480, 2);
+        var settings = new GenerationSettings { MaxTokens = tokens, IgnoreEos = true, Sampling = Engine.Generation.Sampling.SamplingParameters.Greedy };
+        Console.Error.WriteLine($"model {engine.Package.Folder} variant {engine.Variant}, {engine.SlotCount} slots, {tokens} tokens per request");
+
+        // warm-up (excluded): one image, one short answer
+        var warm = await engine.PrepareDecodedAsync(Variant(base640, decoded.Facts, 255), ct);
+        await Drain(engine.Ask([User("Warm up.", 1)], [warm], settings with { MaxTokens = 4 }), ct);
+
+        // first turn on a new image (vision + prefill) vs a follow-up in the same session (cache + resident KV)
+        var first = new List<double>();
+        var follow = new List<double>();
+        for (var r = 0; r < repeats; r++)
+        {
+            var clock = Stopwatch.StartNew();
+            var image = await engine.PrepareDecodedAsync(Variant(base640, decoded.Facts, r), ct);
+            var conversation = new List<ChatMessage> { User("Describe this image.", 1) };
+            var (answer, ttft, _) = await Drain(engine.Ask(conversation, [image], settings with { MaxTokens = 8 }, $"bench-{r}"), ct, clock);
+            first.Add(ttft);
+            conversation.AddRange([ChatMessage.Assistant(answer), User("What colour is the largest object?", 0)]);
+            clock.Restart();
+            var again = await engine.PrepareDecodedAsync(Variant(base640, decoded.Facts, r), ct);
+            (_, ttft, _) = await Drain(engine.Ask(conversation, [again], settings with { MaxTokens = 8 }, $"bench-{r}"), ct, clock);
+            follow.Add(ttft);
+        }
+        results["ttft_first_turn_new_image_s"] = Median(first);
+        results["ttft_follow_up_s"] = Median(follow);
+
+        // single stream decode
+        var single = await Drain(engine.Ask([User("Write a long story.", 0)], [], settings), ct);
+        results["single_stream_decode_tokens_per_s"] = single.DecodeRate;
+
+        // N requests one at a time, then the same N at once
+        var prompts = Enumerable.Range(0, n).Select(i => (ChatMessage[])[User($"Question {i}: tell me about topic {i * 7 + 3}.", 0)]).ToArray();
+        var sequentialClock = Stopwatch.StartNew();
+        foreach (var p in prompts) await Drain(engine.Ask(p, [], settings), ct);
+        var sequential = sequentialClock.Elapsed.TotalSeconds;
+        var concurrentClock = Stopwatch.StartNew();
+        await Task.WhenAll(prompts.Select(p => Drain(engine.Ask(p, [], settings), ct)));
+        var concurrent = concurrentClock.Elapsed.TotalSeconds;
+        results[$"sequential_{n}_total_tokens_per_s"] = n * tokens / sequential;
+        results[$"concurrent_{n}_total_tokens_per_s"] = n * tokens / concurrent;
+        results["batching_gain_concurrent_over_sequential"] = sequential / concurrent;
+        return results;
+    }
+
+    private static ChatMessage User(string text, int images) =>
+        new(ChatRole.User, null, [.. Enumerable.Range(0, images).Select(_ => (ChatContent)new ImageContent()), new TextContent(text)]);
+
+    /// <summary>A copy of the image with one pixel changed, so each measurement sees a photo the cache has not.</summary>
+    private static DecodedImage Variant(RgbImage image, ImageFacts facts, int salt)
+    {
+        var pixels = (byte[])image.Pixels.Clone();
+        pixels[0] = (byte)salt;
+        pixels[1] = (byte)(salt >> 8);
+        var copy = new RgbImage(image.Width, image.Height, pixels);
+        return new DecodedImage(copy, facts with { DecodedWidth = 640, DecodedHeight = 480, ContentHash = ContentHash.Of(copy) });
+    }
+
+    private static async Task<(string Text, double Ttft, double DecodeRate)> Drain(GenerationStream stream, CancellationToken ct, Stopwatch? since = null)
+    {
+        var text = new System.Text.StringBuilder();
+        double ttft = 0, rate = 0;
+        await foreach (var e in stream.ReadAllAsync(ct))
+        {
+            if (e is TokenGenerated t)
+            {
+                if (ttft == 0 && since is not null) ttft = since.Elapsed.TotalSeconds;
+                text.Append(t.TextDelta);
+            }
+            else if (e is GenerationCompleted c)
+            {
+                if (since is null) ttft = c.Timings.TimeToFirstToken.TotalSeconds;
+                rate = c.Timings.DecodeTokensPerSecond(c.Usage.CompletionTokens);
+            }
+        }
+        return (text.ToString(), ttft, rate);
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted[sorted.Length / 2];
+    }
+}

@@ -1,0 +1,54 @@
+using VLOrleans.Engine.Imaging;
+using VLOrleans.Engine.Onnx;
+
+namespace VLOrleans.Engine.Generation;
+
+/// <summary>
+/// Every setting and limit of a loaded engine, with its default, in one place (bound from configuration
+/// section <c>VLO:Engine</c> by the server, from flags by <c>vl ask</c>).
+/// </summary>
+public sealed record EngineOptions
+{
+    /// <summary>A model package folder (written by <c>vl convert</c>).</summary>
+    public required string ModelPath { get; init; }
+
+    /// <summary>Weight variant (fp32, fp16, int8, int4); null = the most precise one that fits <see cref="WeightMemoryBudgetBytes"/>.</summary>
+    public string? Variant { get; init; }
+
+    /// <summary>Memory the weights may take when choosing a variant automatically.</summary>
+    public long WeightMemoryBudgetBytes { get; init; } = 8L << 30;
+
+    /// <summary>KV slots (concurrent sequences); 0 = as many as <see cref="KvMemoryBudgetBytes"/> allows, at most 16.</summary>
+    public int SlotCount { get; init; }
+
+    /// <summary>Memory for the KV cache when <see cref="SlotCount"/> is 0.</summary>
+    public long KvMemoryBudgetBytes { get; init; } = 4L << 30;
+
+    /// <summary>Longest prompt + answer per slot, in tokens.</summary>
+    public int MaxSequenceLength { get; init; } = 4096;
+
+    public int MaxWaitingRequests { get; init; } = 64;
+
+    /// <summary>Prompt tokens prefilled per loop step (bounds how long a new prompt stalls other streams).</summary>
+    public int PrefillChunkTokens { get; init; } = 256;
+
+    /// <summary>Bytes of image embeddings kept for reuse (the vision-embedding cache).</summary>
+    public long VisionCacheBytes { get; init; } = 512L << 20;
+
+    /// <summary>Intra-op threads of the decoder session (0 = one per core).</summary>
+    public int DecoderThreads { get; init; }
+
+    /// <summary>Intra-op threads of the vision session (0 = one per core).</summary>
+    public int VisionThreads { get; init; }
+
+    /// <summary>Threads used by image preprocessing (0 = one per core).</summary>
+    public int PreprocessingThreads { get; init; }
+
+    public OnnxExecutionProvider DecoderDevice { get; init; } = OnnxExecutionProvider.Cpu;
+
+    public OnnxExecutionProvider VisionDevice { get; init; } = OnnxExecutionProvider.Cpu;
+
+    public int CudaDeviceId { get; init; }
+
+    public ImageLimits ImageLimits { get; init; } = new();
+}

@@ -1,0 +1,211 @@
+using VLOrleans.Engine.Models;
+using VLOrleans.Engine.Models.Package;
+using VLOrleans.Engine.Onnx;
+
+namespace VLOrleans.Engine.Generation.Runner;
+
+/// <summary>
+/// Runs a package's decoder graph for the worker (engine/Models/Conversion/KV_CACHE.md describes the interface):
+/// owns the decoder session, the memory-mapped embedding table and one pair of max-length KV buffers per layer,
+/// <c>[slots, kv_heads, max_len, head_dim]</c>, which ONNX Runtime updates in place (present outputs are bound
+/// to the past inputs' memory). A prefill chunk runs on its slot's slice as a batch of one; a decode step runs
+/// every generating slot in one batch over the contiguous rows 0..R−1, where R is one past the highest
+/// generating slot — rows without a generating sequence are fed a harmless dummy token that writes just past
+/// their valid KV, which is cheaper than moving caches around (decode is bandwidth-bound: 8 rows cost about as
+/// much as 1). Used from the worker thread only.
+/// </summary>
+public sealed class DecoderRunner : IModelRunner
+{
+    private readonly OnnxSession _session;
+    private readonly EmbeddingTable _embeddings;
+    private readonly NativeBuffer<float>[] _keys;
+    private readonly NativeBuffer<float>[] _values;
+    private readonly int[] _slotLength;
+    private readonly string[] _inputNames;
+    private readonly string[] _outputNames;
+    private readonly int _layers;
+    private readonly int _kvHeads;
+    private readonly int _headDim;
+    private readonly int _hidden;
+    private readonly int _deepstack;
+    private readonly long _imageTokenId;
+    private readonly int _slotStride;
+
+    public DecoderRunner(ModelPackage package, string variant, int slotCount, int maxSequenceLength, OnnxSessionOptions options)
+    {
+        var text = package.Config.Text;
+        _layers = text.LayerCount;
+        _kvHeads = text.KeyValueHeadCount;
+        _headDim = text.HeadDim;
+        _hidden = text.HiddenSize;
+        _deepstack = package.Manifest.Vision.DeepstackCount;
+        _imageTokenId = package.Config.ImageTokenId;
+        VocabSize = text.VocabSize;
+        SlotCount = slotCount;
+        MaxSequenceLength = maxSequenceLength;
+        _slotStride = _kvHeads * maxSequenceLength * _headDim;
+
+        _session = OnnxSession.Load(package.DecoderPath(variant), options);
+        try
+        {
+            _embeddings = EmbeddingTable.Open(package.EmbedTokensPath);
+            if (_embeddings.Width != _hidden) throw new ModelLoadException($"embedding width {_embeddings.Width} differs from hidden size {_hidden}");
+            _keys = new NativeBuffer<float>[_layers];
+            _values = new NativeBuffer<float>[_layers];
+            for (var layer = 0; layer < _layers; layer++)
+            {
+                _keys[layer] = new NativeBuffer<float>((long)slotCount * _slotStride);
+                _values[layer] = new NativeBuffer<float>((long)slotCount * _slotStride);
+            }
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+        _slotLength = new int[slotCount];
+
+        var inputs = new List<string> { GraphNames.InputsEmbeds };
+        if (_deepstack > 0) inputs.Add(GraphNames.PerLayerInputs);
+        inputs.AddRange([GraphNames.PositionIds, GraphNames.AttentionMask]);
+        var outputs = new List<string> { GraphNames.Logits };
+        for (var layer = 0; layer < _layers; layer++)
+        {
+            inputs.Add(GraphNames.PastKey(layer));
+            inputs.Add(GraphNames.PastValue(layer));
+            outputs.Add(GraphNames.PresentKey(layer));
+            outputs.Add(GraphNames.PresentValue(layer));
+        }
+        _inputNames = [.. inputs];
+        _outputNames = [.. outputs];
+    }
+
+    public int VocabSize { get; }
+
+    public int SlotCount { get; }
+
+    public int MaxSequenceLength { get; }
+
+    /// <summary>Bytes of KV buffers reserved (virtual; resident only where written).</summary>
+    public long KvBytesReserved => 2L * _layers * SlotCount * _slotStride * sizeof(float);
+
+    public void Prefill(Sequence sequence, int start, int count, Span<float> lastLogits)
+    {
+        var slot = sequence.Slot!.Index;
+        var request = sequence.Request;
+        var ids = request.Prompt.Ids.AsSpan(start, count);
+
+        // inputs_embeds [1, S, H] with image features at pad positions; per_layer_inputs [1, S, D·H]
+        var embeds = new float[count * _hidden];
+        var longIds = new long[count];
+        for (var i = 0; i < count; i++) longIds[i] = ids[i];
+        _embeddings.Lookup(longIds, embeds);
+        var perLayer = new float[Math.Max(count * _deepstack * _hidden, 1)];
+        var padsBefore = request.Prompt.Ids.AsSpan(0, start).Count((int)_imageTokenId);
+        var cursor = new ImageRowCursor(request.Images, padsBefore);
+        for (var s = 0; s < count; s++)
+        {
+            if (ids[s] != _imageTokenId) continue;
+            var (image, row) = cursor.Next();
+            image.Features.AsSpan(row * _hidden, _hidden).CopyTo(embeds.AsSpan(s * _hidden, _hidden));
+            for (var d = 0; d < _deepstack && d < image.Deepstack.Count; d++)
+                image.Deepstack[d].AsSpan(row * _hidden, _hidden).CopyTo(perLayer.AsSpan((s * _deepstack + d) * _hidden, _hidden));
+        }
+
+        // position_ids [3, 1, S]: this chunk's slice of each plane
+        var prompt = request.Prompt.Count;
+        var positions = new long[3 * count];
+        for (var plane = 0; plane < 3; plane++) request.PositionIds.AsSpan(plane * prompt + start, count).CopyTo(positions.AsSpan(plane * count, count));
+
+        // attention_mask [1, start + S]: the row's first positions are valid
+        var mask = new long[start + count];
+        mask.AsSpan().Fill(1);
+
+        var logits = Run(batch: 1, sequenceLength: count, firstSlot: slot, embeds, perLayer, positions, mask, maskWidth: start + count);
+        _slotLength[slot] = start + count;
+        if (!lastLogits.IsEmpty) logits.AsSpan(0, VocabSize).CopyTo(lastLogits);
+    }
+
+    public void Decode(IReadOnlyList<Sequence> batch, Span<float> logits)
+    {
+        // rows 0..R−1 of the pool, R = one past the highest generating slot
+        var rows = 0;
+        foreach (var sequence in batch) rows = Math.Max(rows, sequence.Slot!.Index + 1);
+        var bySlot = new Sequence?[rows];
+        foreach (var sequence in batch) bySlot[sequence.Slot!.Index] = sequence;
+
+        var ids = new long[rows];
+        var positions = new long[3 * rows];
+        var lengths = new int[rows];
+        for (var row = 0; row < rows; row++)
+        {
+            if (bySlot[row] is { } sequence)
+            {
+                if (sequence.KvLength != _slotLength[row])
+                    throw new InvalidOperationException($"slot {row} holds {_slotLength[row]} tokens but the sequence expects {sequence.KvLength}");
+                ids[row] = sequence.Generated[^1];
+                for (var plane = 0; plane < 3; plane++) positions[plane * rows + row] = sequence.NextDecodePosition;
+                lengths[row] = sequence.KvLength;
+            }
+            else
+            {
+                // dummy row: token 0 written just past the slot's valid KV (never attended by anyone)
+                lengths[row] = Math.Min(_slotLength[row], MaxSequenceLength - 1);
+            }
+        }
+        var embeds = new float[rows * _hidden];
+        _embeddings.Lookup(ids, embeds);
+        var perLayer = new float[Math.Max(rows * _deepstack * _hidden, 1)];
+        var width = lengths.Max() + 1;
+        var mask = new long[rows * width];
+        for (var row = 0; row < rows; row++) mask.AsSpan(row * width, lengths[row] + 1).Fill(1);
+
+        var output = Run(rows, sequenceLength: 1, firstSlot: 0, embeds, perLayer, positions, mask, width);
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var row = batch[i].Slot!.Index;
+            output.AsSpan(row * VocabSize, VocabSize).CopyTo(logits.Slice(i * VocabSize, VocabSize));
+            _slotLength[row]++;
+        }
+    }
+
+    private float[] Run(int batch, int sequenceLength, int firstSlot, float[] embeds, float[] perLayer, long[] positions, long[] mask, int maskWidth)
+    {
+        var values = new List<OnnxValue>(_inputNames.Length + 2 * _layers);
+        var outputs = new OnnxValue?[_outputNames.Length];
+        try
+        {
+            values.Add(OnnxValue.CreateTensor(embeds, batch, sequenceLength, _hidden));
+            if (_deepstack > 0) values.Add(OnnxValue.CreateTensor(perLayer.AsMemory(0, batch * sequenceLength * _deepstack * _hidden), batch, sequenceLength, _deepstack * _hidden));
+            values.Add(OnnxValue.CreateTensor(positions, 3, batch, sequenceLength));
+            values.Add(OnnxValue.CreateTensor(mask, batch, maskWidth));
+            var kvOffset = (long)firstSlot * _slotStride;
+            var kvLength = batch * _slotStride;
+            for (var layer = 0; layer < _layers; layer++)
+            {
+                var key = _keys[layer].Memory.Slice((int)kvOffset, kvLength);
+                var value = _values[layer].Memory.Slice((int)kvOffset, kvLength);
+                values.Add(OnnxValue.CreateTensor(key, batch, _kvHeads, MaxSequenceLength, _headDim));
+                values.Add(OnnxValue.CreateTensor(value, batch, _kvHeads, MaxSequenceLength, _headDim));
+                // present = the same memory as past: GQA writes the new tokens in place
+                outputs[1 + 2 * layer] = OnnxValue.CreateTensor(key, batch, _kvHeads, MaxSequenceLength, _headDim);
+                outputs[2 + 2 * layer] = OnnxValue.CreateTensor(value, batch, _kvHeads, MaxSequenceLength, _headDim);
+            }
+            _session.Run(_inputNames, values.ToArray(), _outputNames, outputs);
+            return outputs[0]!.ToArray<float>();
+        }
+        finally
+        {
+            foreach (var value in values) value.Dispose();
+            foreach (var output in outputs) output?.Dispose();
+        }
+    }
+
+    public void Dispose()
+    {
+        _session.Dispose();
+        _embeddings?.Dispose();
+        if (_keys is not null) foreach (var buffer in _keys) ((IDisposable?)buffer)?.Dispose();
+        if (_values is not null) foreach (var buffer in _values) ((IDisposable?)buffer)?.Dispose();
+    }
+}

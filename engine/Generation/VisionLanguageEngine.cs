@@ -1,0 +1,221 @@
+using VLOrleans.Engine.Generation.Kv;
+using VLOrleans.Engine.Generation.Runner;
+using VLOrleans.Engine.Generation.Vision;
+using VLOrleans.Engine.Imaging;
+using VLOrleans.Engine.Imaging.Preprocessing;
+using VLOrleans.Engine.Models;
+using VLOrleans.Engine.Models.Package;
+using VLOrleans.Engine.Onnx;
+using VLOrleans.Engine.Text;
+
+namespace VLOrleans.Engine.Generation;
+
+/// <summary>
+/// A loaded model, ready to answer: decoding and preprocessing of images, the vision encoder with its embedding
+/// cache, the chat template and tokenizer, and the inference worker. The whole path of a question in a few calls:
+/// <code>
+/// await using var engine = VisionLanguageEngine.Load(new EngineOptions { ModelPath = "models/demo" });
+/// var image = await engine.PrepareImageAsync(File.ReadAllBytes("parcel.jpg"));
+/// var answer = engine.Ask([ChatMessage.User(new ImageContent(), new TextContent("What is damaged?"))], [image], new GenerationSettings());
+/// await foreach (var e in answer.ReadAllAsync()) if (e is TokenGenerated t) Console.Write(t.TextDelta);
+/// </code>
+/// Thread-safe: any number of callers may prepare images and ask at once.
+/// </summary>
+public sealed class VisionLanguageEngine : IAsyncDisposable
+{
+    private readonly DecoderRunner _runner;
+
+    private VisionLanguageEngine(ModelPackage package, string variant, EngineOptions options, QwenTokenizer tokenizer,
+        QwenImageProcessor processor, VisionEncoder vision, DecoderRunner runner, InferenceWorker worker, GenerationDefaults defaults)
+    {
+        Package = package;
+        Variant = variant;
+        Options = options;
+        Tokenizer = tokenizer;
+        Processor = processor;
+        Vision = vision;
+        _runner = runner;
+        Worker = worker;
+        Defaults = defaults;
+        Decoder = new ImageDecoder(options.ImageLimits);
+        VisionCache = new VisionEmbeddingCache(options.VisionCacheBytes);
+        ModelId = $"{Path.GetFullPath(package.Folder)}#{variant}";
+    }
+
+    public ModelPackage Package { get; }
+
+    public QwenVlFamily Family => Package.Config.Family;
+
+    public string Variant { get; }
+
+    /// <summary>Identifies model and weights in cache keys (the same photo encoded by int4 and fp32 weights differs).</summary>
+    public string ModelId { get; }
+
+    public EngineOptions Options { get; }
+
+    public QwenTokenizer Tokenizer { get; }
+
+    public ImageDecoder Decoder { get; }
+
+    public QwenImageProcessor Processor { get; }
+
+    public VisionEncoder Vision { get; }
+
+    public VisionEmbeddingCache VisionCache { get; }
+
+    public InferenceWorker Worker { get; }
+
+    public GenerationDefaults Defaults { get; }
+
+    public int SlotCount => _runner.SlotCount;
+
+    public static VisionLanguageEngine Load(EngineOptions options)
+    {
+        var package = ModelPackage.Open(options.ModelPath);
+        var variant = options.Variant ?? ChooseVariant(package, options.WeightMemoryBudgetBytes);
+        if (!package.VariantNames.Contains(variant))
+            throw new ModelLoadException($"{package.Folder}: no weight variant '{variant}' (has {string.Join(", ", package.VariantNames)})");
+        var tokenizer = QwenTokenizer.FromFile(Path.Combine(package.Folder, "tokenizer.json"));
+        var processor = new QwenImageProcessor(QwenPreprocessorConfig.Load(Path.Combine(package.Folder, "preprocessor_config.json")), options.PreprocessingThreads);
+        var defaults = GenerationDefaults.Load(package.Folder);
+        var text = package.Config.Text;
+        var bytesPerSlot = 2L * text.LayerCount * text.KeyValueHeadCount * options.MaxSequenceLength * text.HeadDim * sizeof(float);
+        var slots = options.SlotCount > 0 ? options.SlotCount : KvSlotPool.SlotCountFor(options.KvMemoryBudgetBytes, bytesPerSlot, 16);
+
+        VisionEncoder? vision = null;
+        DecoderRunner? runner = null;
+        try
+        {
+            vision = new VisionEncoder(package, variant, SessionOptions(options.VisionDevice, options.VisionThreads, options.CudaDeviceId));
+            runner = new DecoderRunner(package, variant, slots, options.MaxSequenceLength, SessionOptions(options.DecoderDevice, options.DecoderThreads, options.CudaDeviceId));
+            var scheduler = new Scheduler(new KvSlotPool(slots), new SchedulerOptions
+            {
+                MaxWaiting = options.MaxWaitingRequests,
+                PrefillChunkTokens = options.PrefillChunkTokens,
+                MaxSequenceLength = options.MaxSequenceLength,
+            });
+            var worker = new InferenceWorker(runner, scheduler, () => new DetokenizerStream(tokenizer));
+            return new VisionLanguageEngine(package, variant, options, tokenizer, processor, vision, runner, worker, defaults);
+        }
+        catch
+        {
+            vision?.Dispose();
+            runner?.Dispose();
+            throw;
+        }
+    }
+
+    private static OnnxSessionOptions SessionOptions(OnnxExecutionProvider device, int threads, int cudaDevice) => new()
+    {
+        ExecutionProvider = device,
+        IntraOpThreadCount = threads,
+        CudaDeviceId = cudaDevice,
+    };
+
+    /// <summary>The most precise variant whose files fit the budget (fp32 → fp16 → int8 → int4); the smallest if none fits.</summary>
+    public static string ChooseVariant(ModelPackage package, long budgetBytes)
+    {
+        string[] byPrecision = ["fp32", "fp16", "int8", "int4"];
+        var present = byPrecision.Where(package.VariantNames.Contains).Concat(package.VariantNames.Except(byPrecision)).ToArray();
+        if (present.Length == 0) throw new ModelLoadException($"{package.Folder}: the package lists no weight variants");
+        var sizes = present.ToDictionary(v => v, v => VariantBytes(package, v));
+        return present.FirstOrDefault(v => sizes[v] <= budgetBytes) ?? present.MinBy(v => sizes[v])!;
+    }
+
+    /// <summary>Bytes of a variant's graphs and their external data on disk.</summary>
+    public static long VariantBytes(ModelPackage package, string variant)
+    {
+        long total = 0;
+        foreach (var graph in new[] { package.VisionPath(variant), package.DecoderPath(variant) })
+        {
+            total += new FileInfo(graph).Length;
+            var data = graph + ".data";
+            if (File.Exists(data)) total += new FileInfo(data).Length;
+        }
+        return total;
+    }
+
+    /// <summary>
+    /// Decodes (limits checked from the header first), preprocesses and encodes an image — or finds its embeddings
+    /// in the cache, so the same photo is encoded once for every session and stateless request while cached.
+    /// </summary>
+    /// <exception cref="ImageRejectedException">The bytes are not an acceptable image (the reason code says why).</exception>
+    public Task<PreparedImage> PrepareImageAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken = default) =>
+        PrepareDecodedAsync(Decoder.Decode(bytes.Span), cancellationToken);
+
+    /// <summary>As <see cref="PrepareImageAsync"/> for an image already decoded (e.g. resized by a benchmark).</summary>
+    public async Task<PreparedImage> PrepareDecodedAsync(DecodedImage decoded, CancellationToken cancellationToken = default)
+    {
+        var image = decoded.Image;
+        var grid = Processor.GetGrid(image.Height, image.Width);
+        var (resizedHeight, resizedWidth) = Processor.GetResizedSize(image.Height, image.Width);
+        var key = new VisionCacheKey(decoded.Facts.ContentHash, $"{Family}:{resizedHeight}x{resizedWidth}", ModelId);
+        var (embeddings, cached) = await VisionCache.GetOrEncodeAsync(key, async () =>
+        {
+            var processed = await Task.Run(() => Processor.Process(image), cancellationToken).ConfigureAwait(false);
+            return await Vision.EncodeAsync(processed.PixelValues, (grid.T, grid.H, grid.W), cancellationToken).ConfigureAwait(false);
+        }).ConfigureAwait(false);
+        return new PreparedImage(decoded.Facts, new GridThw(grid.T, grid.H, grid.W), embeddings, cached);
+    }
+
+    /// <summary>
+    /// Renders the conversation with the model's chat template, expands each image to its tokens, computes M-RoPE
+    /// positions, and queues the answer. <paramref name="images"/> are the conversation's images in order of
+    /// appearance. With a <paramref name="sessionKey"/> the KV stays resident so the session's next turn prefills
+    /// only its new tokens.
+    /// </summary>
+    /// <exception cref="GenerationRejectedException">Queue full, or the conversation does not fit a slot.</exception>
+    public GenerationStream Ask(IReadOnlyList<ChatMessage> messages, IReadOnlyList<PreparedImage> images, GenerationSettings settings,
+        string? sessionKey = null, CancellationToken cancellationToken = default)
+    {
+        return Worker.Submit(BuildRequest(messages, images, settings, sessionKey), cancellationToken);
+    }
+
+    /// <summary>The request <see cref="Ask"/> queues (exposed for tests and benchmarks).</summary>
+    public GenerationRequest BuildRequest(IReadOnlyList<ChatMessage> messages, IReadOnlyList<PreparedImage> images, GenerationSettings settings, string? sessionKey)
+    {
+        var grids = images.Select(i => i.Grid).ToArray();
+        var ids = QwenVlPrompt.Encode(Tokenizer, Family, messages, addGenerationPrompt: true, grids);
+        var rope = RopeIndex.Compute(Family, ids, grids);
+        var tags = new ulong[ids.Length];
+        var imageTokenId = Package.Config.ImageTokenId;
+        int image = 0, used = 0;
+        for (var i = 0; i < ids.Length; i++)
+        {
+            if (ids[i] != imageTokenId) continue;
+            while (image < images.Count && used == images[image].Embeddings.TokenCount)
+            {
+                image++;
+                used = 0;
+            }
+            if (image == images.Count) throw new GenerationRejectedException("image_mismatch", "The conversation has more image tokens than images were given.");
+            tags[i] = images[image].Tag;
+            used++;
+        }
+        return new GenerationRequest
+        {
+            SessionKey = sessionKey,
+            Prompt = new PromptTokens(ids, tags),
+            PositionIds = rope.Positions,
+            RopeDelta = rope.RopeDeltas[0],
+            Images = images.Select(i => i.Embeddings).ToArray(),
+            Sampling = settings.Sampling ?? Defaults.Sampling,
+            MaxTokens = settings.MaxTokens,
+            StopTokenIds = Defaults.StopTokenIds,
+            StopStrings = settings.StopStrings,
+            IgnoreStopTokens = settings.IgnoreEos,
+            Logprobs = settings.Logprobs,
+            TopLogprobs = settings.TopLogprobs,
+        };
+    }
+
+    /// <summary>Drops a session's resident KV (the session was deleted or its history changed).</summary>
+    public void ForgetSession(string sessionKey) => Worker.Scheduler.Slots.ForgetOwner(sessionKey);
+
+    public async ValueTask DisposeAsync()
+    {
+        await Worker.DisposeAsync().ConfigureAwait(false);
+        _runner.Dispose();
+        Vision.Dispose();
+    }
+}
