@@ -165,7 +165,7 @@ public sealed class DecoderGraphTests(ITestOutputHelper output)
                 deepstack = vision.Deepstack;
             }
             var (referencePositions, referenceDelta) = ReferenceRopeIndex.Compute(idArray, grids, config);
-            var product = VLOrleans.Engine.Text.RopeIndex.Compute(VLOrleans.Engine.Text.QwenVlFamily.Qwen3Vl, idArray.Select(id => (int)id).ToArray(),
+            var product = VLOrleans.Engine.Text.RopeIndex.Compute(VLOrleans.Engine.Models.QwenVlFamily.Qwen3Vl, idArray.Select(id => (int)id).ToArray(),
                 grids.Select(g => new VLOrleans.Engine.Text.GridThw(g.T, g.H, g.W)).ToArray());
             var s = idArray.Length;
             var positions = Enumerable.Range(0, 3).Select(p => product.Positions.AsSpan(p * s, s).ToArray()).ToArray();
