@@ -1,7 +1,11 @@
 using VLOrleans.Silo;
+using VLOrleans.Silo.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
+builder.Services.AddVLOrleans(builder.Configuration);
+
 var app = builder.Build();
+app.UseVLOrleans();
 app.MapHealthEndpoints();
 app.Run();
 

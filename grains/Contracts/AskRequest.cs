@@ -1,0 +1,34 @@
+using System.Text.Json.Serialization;
+
+namespace VLOrleans.Contracts;
+
+/// <summary>
+/// A question to a session (<c>POST /api/v1/sessions/{id}/messages</c>, and the hub's Ask). Without
+/// <see cref="ImageIds"/> the images uploaded since the last turn are attached.
+/// </summary>
+public sealed record AskRequest
+{
+    [JsonPropertyName("text")] public required string Text { get; init; }
+
+    [JsonPropertyName("image_ids")] public IReadOnlyList<string>? ImageIds { get; init; }
+
+    [JsonPropertyName("max_tokens")] public int? MaxTokens { get; init; }
+
+    [JsonPropertyName("temperature")] public float? Temperature { get; init; }
+
+    [JsonPropertyName("top_p")] public float? TopP { get; init; }
+
+    [JsonPropertyName("top_k")] public int? TopK { get; init; }
+
+    [JsonPropertyName("seed")] public ulong? Seed { get; init; }
+
+    [JsonPropertyName("stream")] public bool Stream { get; init; }
+}
+
+/// <summary>What an ask streams: text deltas, then one completion naming the stored turn.</summary>
+public abstract record AskEvent;
+
+public sealed record AskDelta([property: JsonPropertyName("text")] string Text) : AskEvent;
+
+public sealed record AskCompleted(
+    [property: JsonPropertyName("turn")] TurnView Turn) : AskEvent;

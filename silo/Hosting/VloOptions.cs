@@ -1,0 +1,124 @@
+using System.ComponentModel.DataAnnotations;
+using VLOrleans.Engine.Generation;
+
+namespace VLOrleans.Silo.Hosting;
+
+/// <summary>
+/// Every server setting, bound from the <c>VLO</c> configuration section (appsettings.json, or environment
+/// variables such as <c>VLO__Model__Path=/models/qwen3-vl-2b</c>), validated at start-up so bad configuration
+/// stops the process with a message instead of failing later.
+/// To add a setting: a property here with its default and a validation attribute, then read it where needed.
+/// </summary>
+public sealed class VloOptions
+{
+    public const string SectionName = "VLO";
+
+    /// <summary>The only folder the server writes to: the session store, and the demo model on first run.</summary>
+    [Required]
+    public string DataPath { get; set; } = "data";
+
+    /// <summary>When non-empty, every API call needs <c>Authorization: Bearer &lt;key&gt;</c>, and a session is visible only under the key that created it.</summary>
+    public string[] ApiKeys { get; set; } = [];
+
+    public ModelSettings Model { get; set; } = new();
+
+    public EngineSettings Engine { get; set; } = new();
+
+    public LimitSettings Limits { get; set; } = new();
+
+    public SessionSettings Sessions { get; set; } = new();
+
+    public OpenAiSettings OpenAi { get; set; } = new();
+}
+
+public sealed class ModelSettings
+{
+    /// <summary>A model package folder; empty = the built-in demo model (a tiny random-weight Qwen3-VL built on first run under DataPath).</summary>
+    public string Path { get; set; } = "";
+
+    /// <summary>fp32, fp16, int8 or int4; empty = the most precise variant that fits <see cref="WeightMemoryBudgetBytes"/>.</summary>
+    public string Variant { get; set; } = "";
+
+    [Range(1, long.MaxValue)]
+    public long WeightMemoryBudgetBytes { get; set; } = 8L << 30;
+}
+
+public sealed class EngineSettings
+{
+    [Range(0, 256)] public int SlotCount { get; set; }
+    [Range(1, long.MaxValue)] public long KvMemoryBudgetBytes { get; set; } = 4L << 30;
+    [Range(64, 262_144)] public int MaxSequenceLength { get; set; } = 4096;
+    [Range(0, 100_000)] public int MaxWaitingRequests { get; set; } = 64;
+    [Range(16, 8192)] public int PrefillChunkTokens { get; set; } = 256;
+    [Range(0, long.MaxValue)] public long VisionCacheBytes { get; set; } = 512L << 20;
+    [Range(0, 256)] public int DecoderThreads { get; set; }
+    [Range(0, 256)] public int VisionThreads { get; set; }
+    [Range(0, 256)] public int PreprocessingThreads { get; set; }
+
+    /// <summary>cpu or cuda (cuda needs an ONNX Runtime GPU build: point VLO_ORT_LIBRARY at it).</summary>
+    [RegularExpression("^(cpu|cuda)$")] public string DecoderDevice { get; set; } = "cpu";
+
+    [RegularExpression("^(cpu|cuda)$")] public string VisionDevice { get; set; } = "cpu";
+
+    [Range(0, 64)] public int CudaDeviceId { get; set; }
+}
+
+public sealed class LimitSettings
+{
+    /// <summary>Largest request body read (JSON with base64 images, or an upload), checked before reading it in full.</summary>
+    [Range(1024, long.MaxValue)] public long MaxRequestBytes { get; set; } = 32L << 20;
+
+    /// <summary>Largest encoded image accepted.</summary>
+    [Range(1024, long.MaxValue)] public long MaxImageBytes { get; set; } = 20L << 20;
+
+    /// <summary>Largest max_tokens a request may ask for.</summary>
+    [Range(1, 1_000_000)] public int MaxAnswerTokens { get; set; } = 4096;
+
+    /// <summary>Seconds a 429 tells the client to wait (Retry-After).</summary>
+    [Range(1, 3600)] public int RetryAfterSeconds { get; set; } = 2;
+}
+
+public sealed class SessionSettings
+{
+    /// <summary>Most recent turns kept in the prompt (older turns leave it; their images are released unless still referenced).</summary>
+    [Range(1, 1000)] public int RecentTurns { get; set; } = 8;
+
+    /// <summary>An idle session's actor is deactivated after this long (its state stays in the store).</summary>
+    [Range(1, 86_400)] public int IdleTimeoutSeconds { get; set; } = 600;
+}
+
+public sealed class OpenAiSettings
+{
+    /// <summary>Hosts whose http(s) image URLs may be fetched; empty = only data: URLs are accepted.</summary>
+    public string[] AllowedImageHosts { get; set; } = [];
+
+    /// <summary>The model name /v1/models lists and responses carry.</summary>
+    public string ModelName { get; set; } = "vlorleans";
+}
+
+/// <summary>Turns the validated settings into the engine's options.</summary>
+public static class EngineOptionsMapping
+{
+    public static EngineOptions ToEngineOptions(this VloOptions options, string modelPath) => new()
+    {
+        ModelPath = modelPath,
+        Variant = string.IsNullOrEmpty(options.Model.Variant) ? null : options.Model.Variant,
+        WeightMemoryBudgetBytes = options.Model.WeightMemoryBudgetBytes,
+        SlotCount = options.Engine.SlotCount,
+        KvMemoryBudgetBytes = options.Engine.KvMemoryBudgetBytes,
+        MaxSequenceLength = options.Engine.MaxSequenceLength,
+        MaxWaitingRequests = options.Engine.MaxWaitingRequests,
+        PrefillChunkTokens = options.Engine.PrefillChunkTokens,
+        VisionCacheBytes = options.Engine.VisionCacheBytes,
+        DecoderThreads = options.Engine.DecoderThreads,
+        VisionThreads = options.Engine.VisionThreads,
+        PreprocessingThreads = options.Engine.PreprocessingThreads,
+        DecoderDevice = Device(options.Engine.DecoderDevice),
+        VisionDevice = Device(options.Engine.VisionDevice),
+        CudaDeviceId = options.Engine.CudaDeviceId,
+        ImageLimits = new Engine.Imaging.ImageLimits { MaxEncodedBytes = options.Limits.MaxImageBytes },
+    };
+
+    private static Engine.Onnx.OnnxExecutionProvider Device(string name) =>
+        name == "cuda" ? Engine.Onnx.OnnxExecutionProvider.Cuda : Engine.Onnx.OnnxExecutionProvider.Cpu;
+}
