@@ -30,9 +30,15 @@ public sealed record AskRequest
 [JsonPolymorphic(TypeDiscriminatorPropertyName = "type")]
 [JsonDerivedType(typeof(AskDelta), "delta")]
 [JsonDerivedType(typeof(AskCompleted), "done")]
+[JsonDerivedType(typeof(AskFailed), "error")]
 public abstract record AskEvent;
 
 public sealed record AskDelta([property: JsonPropertyName("text")] string Text) : AskEvent;
 
 public sealed record AskCompleted(
     [property: JsonPropertyName("turn")] TurnView Turn) : AskEvent;
+
+/// <summary>A streamed answer that failed after it started (SSE <c>error</c> event): the problem code and why.</summary>
+public sealed record AskFailed(
+    [property: JsonPropertyName("code")] string Code,
+    [property: JsonPropertyName("message")] string Message) : AskEvent;

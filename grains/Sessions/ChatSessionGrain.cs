@@ -24,7 +24,7 @@ internal sealed class ChatSessionGrain : IChatSessionGrain
     private readonly StoredSession _session;
     private readonly ISessionStore _store;
     private readonly InferenceGrain _inference;
-    private readonly SessionOptions _options;
+    private readonly ChatSessionOptions _options;
     private readonly Func<CancellationToken, Task<IChatSessionGrain>> _reactivate;
     private readonly Lock _gate = new();
     private readonly Queue<KeptTurn> _kept = new();
@@ -38,7 +38,7 @@ internal sealed class ChatSessionGrain : IChatSessionGrain
     private int _nextTurnIndex;
     private long _lastUsedTicks = Environment.TickCount64;
 
-    private ChatSessionGrain(StoredSession session, ISessionStore store, InferenceGrain inference, SessionOptions options,
+    private ChatSessionGrain(StoredSession session, ISessionStore store, InferenceGrain inference, ChatSessionOptions options,
         Func<CancellationToken, Task<IChatSessionGrain>> reactivate)
     {
         _session = session;
@@ -60,7 +60,7 @@ internal sealed class ChatSessionGrain : IChatSessionGrain
 
     /// <summary>Rebuilds an actor from the store: the last turns of the ring buffer and the image links (no bytes).</summary>
     public static ChatSessionGrain Activate(StoredSession session, IReadOnlyList<TurnView> turns, IReadOnlyList<StoredImageLink> images,
-        ISessionStore store, InferenceGrain inference, SessionOptions options, Func<CancellationToken, Task<IChatSessionGrain>> reactivate)
+        ISessionStore store, InferenceGrain inference, ChatSessionOptions options, Func<CancellationToken, Task<IChatSessionGrain>> reactivate)
     {
         var grain = new ChatSessionGrain(session, store, inference, options, reactivate);
         // Turns are stored as user/assistant pairs (a question and its answer are written in one transaction).

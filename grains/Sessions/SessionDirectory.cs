@@ -9,18 +9,18 @@ namespace VLOrleans.Grains.Sessions;
 /// <summary>
 /// The node's registry of session actors, like a silo's grain directory: at most one live actor per session id
 /// (concurrent first calls share one activation), activation from the store on demand, deactivation of actors idle
-/// for <see cref="SessionOptions.IdleTimeout"/> by a timer (state stays in the store), and the owner check — a
+/// for <see cref="ChatSessionOptions.IdleTimeout"/> by a timer (state stays in the store), and the owner check — a
 /// session is invisible (not found) to every owner but the one that created it. Thread-safe.
 /// </summary>
 public sealed class SessionDirectory : ISessionDirectory, IAsyncDisposable
 {
     private readonly ISessionStore _store;
     private readonly InferenceGrain _inference;
-    private readonly SessionOptions _options;
+    private readonly ChatSessionOptions _options;
     private readonly ConcurrentDictionary<string, Lazy<Task<ChatSessionGrain>>> _active = new(StringComparer.Ordinal);
     private readonly Timer _sweep;
 
-    public SessionDirectory(ISessionStore store, InferenceGrain inference, SessionOptions options)
+    public SessionDirectory(ISessionStore store, InferenceGrain inference, ChatSessionOptions options)
     {
         _store = store;
         _inference = inference;

@@ -1,7 +1,7 @@
 namespace VLOrleans.Grains.Sessions;
 
 /// <summary>How session actors behave (the server fills this from <c>VLO:Sessions</c> and <c>VLO:Limits</c>).</summary>
-public sealed record SessionOptions
+public sealed record ChatSessionOptions
 {
     /// <summary>Turns (a question with its answer) in a prompt, counting the one being asked: older turns leave the
     /// prompt, and their images leave memory unless a kept turn still uses them. 8 keeps ~7 exchanges of history.</summary>
