@@ -112,7 +112,7 @@ internal sealed class ChatSessionGrain : IChatSessionGrain
         try
         {
             Touch();
-            var startedAt = DateTimeOffset.UtcNow;
+            var startedAt = Now();
             var turn = await PrepareTurnAsync(request, cancellationToken).ConfigureAwait(false);
             var answer = new StringBuilder();
             GenerationCompleted? done = null;
@@ -174,6 +174,9 @@ internal sealed class ChatSessionGrain : IChatSessionGrain
     internal bool IsDeactivated => Volatile.Read(ref _state) == Deactivated;
 
     internal long LastUsedTicks => Volatile.Read(ref _lastUsedTicks);
+
+    /// <summary>Now, to the millisecond the store keeps, so a turn reads the same before and after a restart.</summary>
+    private static DateTimeOffset Now() => DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
 
     private void Touch() => Volatile.Write(ref _lastUsedTicks, Environment.TickCount64);
 
@@ -291,7 +294,7 @@ internal sealed class ChatSessionGrain : IChatSessionGrain
         var timings = new TimingsView(done.Timings.Queued.TotalMilliseconds, done.Timings.TimeToFirstToken.TotalMilliseconds,
             done.Timings.Total.TotalMilliseconds, done.Timings.DecodeTokensPerSecond(done.Usage.CompletionTokens), turn.VisionCacheHits, turn.VisionEncodes);
         var user = new TurnView(index, ChatRole.User, question, turn.ImageIds, startedAt);
-        var assistant = new TurnView(index + 1, ChatRole.Assistant, answer, [], DateTimeOffset.UtcNow,
+        var assistant = new TurnView(index + 1, ChatRole.Assistant, answer, [], Now(),
             done.Reason == FinishReason.Length ? "length" : "stop", usage, timings);
         // Not cancellable: the answer is complete; dropping it now would lose a turn the caller has seen.
         await _store.AppendTurnsAsync(Id, [user, assistant], CancellationToken.None).ConfigureAwait(false);

@@ -34,7 +34,7 @@ public sealed class SessionDirectory : ISessionDirectory, IAsyncDisposable
 
     async Task<IChatSessionGrain> ISessionDirectory.CreateAsync(string owner, CancellationToken cancellationToken)
     {
-        var session = new StoredSession(RandomNumberGenerator.GetHexString(32, lowercase: true), owner, DateTimeOffset.UtcNow);
+        var session = new StoredSession(RandomNumberGenerator.GetHexString(32, lowercase: true), owner, DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
         await _store.CreateSessionAsync(session, cancellationToken).ConfigureAwait(false);
         var grain = ChatSessionGrain.Activate(session, [], [], _store, _inference, _options, ct => GetAsync(session.Id, owner, ct));
         _active[session.Id] = new Lazy<Task<ChatSessionGrain>>(Task.FromResult(grain));
