@@ -12,7 +12,7 @@ namespace VLOrleans.Silo.Hubs;
 /// timings). Cancelling the stream (CancelInvocation) cancels the generation and frees its slot. Images are uploaded
 /// over HTTP first (<c>POST /api/v1/sessions/{id}/images</c>): hub messages are meant to be small. The caller's owner
 /// comes from the connection's HTTP request (the API key middleware covers /hubs). Errors reach the client as
-/// hub errors whose message starts with the problem code (<c>session_busy: …</c>).
+/// hub errors whose message carries the problem code (<c>HubException: session_busy: …</c>).
 /// </summary>
 public sealed class SessionHub(ISessionDirectory sessions, ApiKeys keys) : Hub
 {
