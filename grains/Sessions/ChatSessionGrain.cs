@@ -187,7 +187,14 @@ internal sealed class ChatSessionGrain : IChatSessionGrain
             _prepared.Clear();
             _unreported.Clear();
         }
-        if (_inference.IsReady) _inference.Engine.ForgetSession(Id);
+        // Free the session's resident KV slot. The engine may be gone (shutdown) or not loaded yet: nothing to free then.
+        try
+        {
+            if (_inference.IsReady) _inference.Engine.ForgetSession(Id);
+        }
+        catch (Exception e) when (e is ModelNotReadyException or ObjectDisposedException)
+        {
+        }
     }
 
     private void Keep(KeptTurn turn)

@@ -7,6 +7,7 @@ namespace VLOrleans.Grains.Storage;
 /// <summary>
 /// The embedded session store: one SQLite file (e.g. <c>{DataPath}/sessions.db</c>) in WAL mode, so readers never
 /// wait for the one writer. Schema created on open (<see cref="SessionSchema"/>). Every statement is parameterised
+/// (<c>@name</c> placeholders, which Npgsql accepts too)
 /// and uses only SQL PostgreSQL also accepts (INSERT … ON CONFLICT, no SQLite-only functions), so the PostgreSQL
 /// store can share it. A connection per call: Microsoft.Data.Sqlite pools them, so opening costs microseconds.
 /// </summary>
@@ -43,15 +44,15 @@ public sealed class SqliteSessionStore : ISessionStore
     async Task ISessionStore.CreateSessionAsync(StoredSession session, CancellationToken cancellationToken)
     {
         await using var connection = Connect();
-        await using var command = Command(connection, null, "INSERT INTO sessions (id, owner, created_at) VALUES ($id, $owner, $created)",
-            ("$id", session.Id), ("$owner", session.Owner), ("$created", session.CreatedAt.ToUnixTimeMilliseconds()));
+        await using var command = Command(connection, null, "INSERT INTO sessions (id, owner, created_at) VALUES (@id, @owner, @created)",
+            ("@id", session.Id), ("@owner", session.Owner), ("@created", session.CreatedAt.ToUnixTimeMilliseconds()));
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     async Task<StoredSession?> ISessionStore.GetSessionAsync(string sessionId, CancellationToken cancellationToken)
     {
         await using var connection = Connect();
-        await using var command = Command(connection, null, "SELECT owner, created_at FROM sessions WHERE id = $id", ("$id", sessionId));
+        await using var command = Command(connection, null, "SELECT owner, created_at FROM sessions WHERE id = @id", ("@id", sessionId));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) return null;
         return new StoredSession(sessionId, reader.GetString(0), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)));
@@ -63,18 +64,18 @@ public sealed class SqliteSessionStore : ISessionStore
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         // Collect the session's images first: after the links go, those no other session links are garbage.
         var imageIds = new List<string>();
-        await using (var select = Command(connection, transaction, "SELECT image_id FROM session_images WHERE session_id = $id", ("$id", sessionId)))
+        await using (var select = Command(connection, transaction, "SELECT image_id FROM session_images WHERE session_id = @id", ("@id", sessionId)))
         await using (var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) imageIds.Add(reader.GetString(0));
-        foreach (var sql in new[] { "DELETE FROM turns WHERE session_id = $id", "DELETE FROM session_images WHERE session_id = $id", "DELETE FROM sessions WHERE id = $id" })
+        foreach (var sql in new[] { "DELETE FROM turns WHERE session_id = @id", "DELETE FROM session_images WHERE session_id = @id", "DELETE FROM sessions WHERE id = @id" })
         {
-            await using var delete = Command(connection, transaction, sql, ("$id", sessionId));
+            await using var delete = Command(connection, transaction, sql, ("@id", sessionId));
             await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
         foreach (var imageId in imageIds)
         {
             await using var collect = Command(connection, transaction,
-                "DELETE FROM images WHERE id = $image AND NOT EXISTS (SELECT 1 FROM session_images WHERE image_id = $image)", ("$image", imageId));
+                "DELETE FROM images WHERE id = @image AND NOT EXISTS (SELECT 1 FROM session_images WHERE image_id = @image)", ("@image", imageId));
             await collect.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -84,7 +85,7 @@ public sealed class SqliteSessionStore : ISessionStore
     {
         await using var connection = Connect();
         await using var command = Command(connection, null,
-            "SELECT idx, role, text, image_ids, details, created_at FROM turns WHERE session_id = $id ORDER BY idx", ("$id", sessionId));
+            "SELECT idx, role, text, image_ids, details, created_at FROM turns WHERE session_id = @id ORDER BY idx", ("@id", sessionId));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var turns = new List<TurnView>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -107,9 +108,9 @@ public sealed class SqliteSessionStore : ISessionStore
                 ? null
                 : JsonSerializer.Serialize(new TurnDetails(turn.FinishReason, turn.Usage, turn.Timings), Json);
             await using var insert = Command(connection, transaction,
-                "INSERT INTO turns (session_id, idx, role, text, image_ids, details, created_at) VALUES ($session, $idx, $role, $text, $images, $details, $created)",
-                ("$session", sessionId), ("$idx", turn.Index), ("$role", turn.Role), ("$text", turn.Text),
-                ("$images", JsonSerializer.Serialize(turn.ImageIds, Json)), ("$details", details), ("$created", turn.CreatedAt.ToUnixTimeMilliseconds()));
+                "INSERT INTO turns (session_id, idx, role, text, image_ids, details, created_at) VALUES (@session, @idx, @role, @text, @images, @details, @created)",
+                ("@session", sessionId), ("@idx", turn.Index), ("@role", turn.Role), ("@text", turn.Text),
+                ("@images", JsonSerializer.Serialize(turn.ImageIds, Json)), ("@details", details), ("@created", turn.CreatedAt.ToUnixTimeMilliseconds()));
             await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -121,13 +122,13 @@ public sealed class SqliteSessionStore : ISessionStore
         await using var connection = Connect();
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await using (var insert = Command(connection, transaction,
-            "INSERT INTO images (id, bytes, facts, created_at) VALUES ($id, $bytes, $facts, $created) ON CONFLICT (id) DO NOTHING",
-            ("$id", image.Id), ("$bytes", image.Bytes.ToArray()), ("$facts", JsonSerializer.Serialize(image.Facts with { FileName = null }, Json)), ("$created", now)))
+            "INSERT INTO images (id, bytes, facts, created_at) VALUES (@id, @bytes, @facts, @created) ON CONFLICT (id) DO NOTHING",
+            ("@id", image.Id), ("@bytes", image.Bytes.ToArray()), ("@facts", JsonSerializer.Serialize(image.Facts with { FileName = null }, Json)), ("@created", now)))
             await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         await using (var link = Command(connection, transaction,
-            "INSERT INTO session_images (session_id, image_id, file_name, next_turn_index, added_at) VALUES ($session, $image, $file, $next, $added) " +
+            "INSERT INTO session_images (session_id, image_id, file_name, next_turn_index, added_at) VALUES (@session, @image, @file, @next, @added) " +
             "ON CONFLICT (session_id, image_id) DO UPDATE SET file_name = excluded.file_name, next_turn_index = excluded.next_turn_index, added_at = excluded.added_at",
-            ("$session", sessionId), ("$image", image.Id), ("$file", fileName), ("$next", nextTurnIndex), ("$added", now)))
+            ("@session", sessionId), ("@image", image.Id), ("@file", fileName), ("@next", nextTurnIndex), ("@added", now)))
             await link.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -137,7 +138,7 @@ public sealed class SqliteSessionStore : ISessionStore
         await using var connection = Connect();
         await using var command = Command(connection, null,
             "SELECT i.facts, l.file_name, l.next_turn_index FROM session_images l JOIN images i ON i.id = l.image_id " +
-            "WHERE l.session_id = $id ORDER BY l.added_at, l.image_id", ("$id", sessionId));
+            "WHERE l.session_id = @id ORDER BY l.added_at, l.image_id", ("@id", sessionId));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var links = new List<StoredImageLink>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -151,7 +152,7 @@ public sealed class SqliteSessionStore : ISessionStore
     async Task<byte[]?> ISessionStore.GetImageBytesAsync(string imageId, CancellationToken cancellationToken)
     {
         await using var connection = Connect();
-        await using var command = Command(connection, null, "SELECT bytes FROM images WHERE id = $id", ("$id", imageId));
+        await using var command = Command(connection, null, "SELECT bytes FROM images WHERE id = @id", ("@id", imageId));
         return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as byte[];
     }
 
