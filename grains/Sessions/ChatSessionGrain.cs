@@ -113,11 +113,25 @@ internal sealed class ChatSessionGrain : IChatSessionGrain
         {
             Touch();
             var startedAt = Now();
-            var turn = await PrepareTurnAsync(request, cancellationToken).ConfigureAwait(false);
+            using var generation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            PreparedTurn turn;
+            GenerationStream stream;
+            for (var dropped = 0; ; dropped++)
+            {
+                turn = await PrepareTurnAsync(request, dropped, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    stream = turn.Engine.Ask(turn.Messages, turn.Images, turn.Settings, Id, generation.Token);
+                    break;
+                }
+                catch (GenerationRejectedException e) when (e.Code == "context_length_exceeded" && dropped < turn.HistoryCount)
+                {
+                    // Kept turns + question + max_tokens overflow a slot: leave the oldest kept turn out and try again,
+                    // so a long conversation keeps working (the question alone must still fit).
+                }
+            }
             var answer = new StringBuilder();
             GenerationCompleted? done = null;
-            using var generation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            var stream = turn.Engine.Ask(turn.Messages, turn.Images, turn.Settings, Id, generation.Token);
             try
             {
                 await foreach (var e in stream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
@@ -205,10 +219,11 @@ internal sealed class ChatSessionGrain : IChatSessionGrain
     }
 
     private sealed record PreparedTurn(VisionLanguageEngine Engine, IReadOnlyList<ChatMessage> Messages, IReadOnlyList<PreparedImage> Images,
-        GenerationSettings Settings, IReadOnlyList<string> ImageIds, int VisionCacheHits, int VisionEncodes, IReadOnlyList<string> Reported);
+        GenerationSettings Settings, IReadOnlyList<string> ImageIds, int VisionCacheHits, int VisionEncodes, IReadOnlyList<string> Reported, int HistoryCount);
 
-    /// <summary>Checks the question, prepares the images the prompt needs, and renders kept turns + question as chat messages.</summary>
-    private async Task<PreparedTurn> PrepareTurnAsync(AskRequest request, CancellationToken cancellationToken)
+    /// <summary>Checks the question, prepares the images the prompt needs, and renders kept turns (less the
+    /// <paramref name="dropOldest"/> oldest) + question as chat messages.</summary>
+    private async Task<PreparedTurn> PrepareTurnAsync(AskRequest request, int dropOldest, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(request.Text)) throw new ArgumentException("text must not be empty.", nameof(request));
         var engine = _inference.Engine;
@@ -217,7 +232,7 @@ internal sealed class ChatSessionGrain : IChatSessionGrain
         string[] imageIds;
         lock (_gate)
         {
-            history = [.. _kept];
+            history = [.. _kept.Skip(dropOldest)];
             imageIds = request.ImageIds is { } requested
                 ? [.. requested.Distinct(StringComparer.Ordinal)]
                 : [.. _images.Values.Where(l => l.NextTurnIndex >= _nextTurnIndex).Select(l => l.Image.Id)];
@@ -258,7 +273,7 @@ internal sealed class ChatSessionGrain : IChatSessionGrain
         }
         messages.Add(await UserMessage(request.Text, imageIds).ConfigureAwait(false));
         LastPrompt = messages;
-        return new PreparedTurn(engine, messages, images, settings, imageIds, hits, encodes, reported);
+        return new PreparedTurn(engine, messages, images, settings, imageIds, hits, encodes, reported, history.Length);
     }
 
     /// <summary>The image's prepared form: held in memory, or re-prepared from the stored bytes (after a restart,

@@ -183,4 +183,29 @@ public sealed class ChatSessionGrainTests(TinyEngineFixture fixture) : IClassFix
         await Assert.ThrowsAsync<SessionNotFoundException>(() => bed.Sessions.GetAsync(session.Id, "k"));
         Assert.Equal(0, bed.Store.CountImageRows());
     }
+
+    [Fact]
+    public async Task When_history_overflows_a_slot_the_oldest_turns_leave_the_prompt_instead_of_failing()
+    {
+        var small = new Inference.InferenceGrain();
+        await using var _ = small;
+        small.Attach(VisionLanguageEngine.Load(new EngineOptions
+        {
+            ModelPath = TinyModelPackage.Folder, Variant = "fp32", SlotCount = 1, MaxSequenceLength = 150,
+            DecoderThreads = 1, VisionThreads = 1, PreprocessingThreads = 1,
+        }));
+        await using var bed = new SessionTestBed(small);
+        var session = await bed.Sessions.CreateAsync("");
+        var image = await session.AddImageAsync(Photo("intel__gauge-1.jpg"), null);
+        var (_, first) = await AnswerAsync(session, Greedy("Read the gauge."));
+        Assert.True(2 * first.Usage!.PromptTokens + 6 > 150, $"the test needs two image turns to overflow 150 tokens ({first.Usage.PromptTokens} per turn)");
+
+        var (_, second) = await AnswerAsync(session, Greedy("Read it again.", imageIds: [image.Id]));
+        Assert.Single(((ChatSessionGrain)session).LastPrompt); // turn 1 left the prompt
+        var expected = small.Engine.BuildRequest([ChatMessage.User(new ImageContent(), new TextContent("Read it again."))],
+            [await small.Engine.PrepareImageAsync(Photo("intel__gauge-1.jpg"))], new GenerationSettings(), null);
+        Assert.Equal(expected.Prompt.Count, second.Usage!.PromptTokens);
+        var alone = await Assert.ThrowsAsync<GenerationRejectedException>(async () => await AnswerAsync(session, Greedy("Read it once more.", maxTokens: 200, imageIds: [image.Id])));
+        Assert.Equal("context_length_exceeded", alone.Code); // the question alone cannot fit: refused, not trimmed
+    }
 }
