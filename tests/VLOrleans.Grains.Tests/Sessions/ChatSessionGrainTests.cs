@@ -191,8 +191,13 @@ public sealed class ChatSessionGrainTests(TinyEngineFixture fixture) : IClassFix
         await using var _ = small;
         small.Attach(VisionLanguageEngine.Load(new EngineOptions
         {
-            ModelPath = TinyModelPackage.Folder, Variant = "fp32", SlotCount = 1, MaxSequenceLength = 150,
-            DecoderThreads = 1, VisionThreads = 1, PreprocessingThreads = 1,
+            ModelPath = TinyModelPackage.Folder,
+            Variant = "fp32",
+            SlotCount = 1,
+            MaxSequenceLength = 150,
+            DecoderThreads = 1,
+            VisionThreads = 1,
+            PreprocessingThreads = 1,
         }));
         await using var bed = new SessionTestBed(small);
         var session = await bed.Sessions.CreateAsync("");
