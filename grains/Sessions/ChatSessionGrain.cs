@@ -192,7 +192,8 @@ internal sealed class ChatSessionGrain : IChatSessionGrain
     /// <summary>Now, to the millisecond the store keeps, so a turn reads the same before and after a restart.</summary>
     private static DateTimeOffset Now() => DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
 
-    private void Touch() => Volatile.Write(ref _lastUsedTicks, Environment.TickCount64);
+    /// <summary>Marks the actor used now (the directory calls it on every lookup, so a fetched actor is not swept at once).</summary>
+    internal void Touch() => Volatile.Write(ref _lastUsedTicks, Environment.TickCount64);
 
     private void ReleaseMemory()
     {

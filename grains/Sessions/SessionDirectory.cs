@@ -68,6 +68,7 @@ public sealed class SessionDirectory : ISessionDirectory, IAsyncDisposable
                 continue;
             }
             if (!string.Equals(grain.Owner, owner, StringComparison.Ordinal)) throw new SessionNotFoundException(sessionId);
+            grain.Touch();
             return grain;
         }
     }
