@@ -1,4 +1,5 @@
 using VLOrleans.Grains.Inference;
+using VLOrleans.Silo.Endpoints.Sessions;
 using VLOrleans.Silo.Errors;
 using VLOrleans.Silo.Security;
 
@@ -16,7 +17,7 @@ public static class ServiceRegistration
         services.AddProblemDetails();
         services.AddExceptionHandler<ProblemMapping>();
         services.AddSignalR();
-        // Session grains and their store: services.AddSessionGrains(...) (grains/), added with issue 6's session work.
+        services.AddSessionGrains();
         return services;
     }
 
