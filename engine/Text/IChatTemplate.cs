@@ -1,5 +1,5 @@
-using VLOrleans.Engine.Models;
 using System.Text.Json;
+using VLOrleans.Engine.Models;
 
 namespace VLOrleans.Engine.Text;
 

@@ -44,7 +44,11 @@ public sealed record QwenPreprocessorConfig
     /// <summary>Qwen3-VL-*-Instruct preprocessor_config.json values (patch 16, mean/std 0.5).</summary>
     public static QwenPreprocessorConfig Qwen3VL { get; } = new()
     {
-        PatchSize = 16, MinPixels = 65536, MaxPixels = 16777216, ImageMean = [0.5f, 0.5f, 0.5f], ImageStd = [0.5f, 0.5f, 0.5f],
+        PatchSize = 16,
+        MinPixels = 65536,
+        MaxPixels = 16777216,
+        ImageMean = [0.5f, 0.5f, 0.5f],
+        ImageStd = [0.5f, 0.5f, 0.5f],
     };
 
     /// <summary>Reads a Hugging Face <c>preprocessor_config.json</c> or an ONNX Runtime GenAI <c>processor_config.json</c>.</summary>

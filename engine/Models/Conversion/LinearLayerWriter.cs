@@ -43,32 +43,32 @@ internal sealed class LinearLayerWriter
         {
             case WeightFormat.Fp32:
             case WeightFormat.Fp16:
-            {
-                var type = fmt == WeightFormat.Fp32 ? OnnxElementType.Float : OnnxElementType.Float16;
-                var bytes = k * n * OnnxElementTypes.SizeOf(type);
-                using var stream = new ChunkStream(TransposedBlocks(weight, n, k, fmt == WeightFormat.Fp16));
-                var w = g.Builder.AddInitializer(name + ".weight", type, stream, bytes, k, n);
-                if (fmt == WeightFormat.Fp16) w = g.Cast(w, OnnxElementType.Float);
-                y = g.MatMul(x, w);
-                break;
-            }
-            default:
-            {
-                var quantizer = new BlockQuantizer(fmt.QuantizedBits(), _options.BlockSize);
-                var blocks = quantizer.BlockCount(k);
-                var scales = new float[checked(n * blocks)];
-                using (var stream = new ChunkStream(QuantizedRows(weight, n, k, quantizer, scales)))
                 {
-                    g.Builder.AddInitializer(name + ".qweight", OnnxElementType.UInt8, stream, n * quantizer.RowBytes(k), n, blocks, quantizer.BlobSize);
+                    var type = fmt == WeightFormat.Fp32 ? OnnxElementType.Float : OnnxElementType.Float16;
+                    var bytes = k * n * OnnxElementTypes.SizeOf(type);
+                    using var stream = new ChunkStream(TransposedBlocks(weight, n, k, fmt == WeightFormat.Fp16));
+                    var w = g.Builder.AddInitializer(name + ".weight", type, stream, bytes, k, n);
+                    if (fmt == WeightFormat.Fp16) w = g.Cast(w, OnnxElementType.Float);
+                    y = g.MatMul(x, w);
+                    break;
                 }
-                g.Builder.AddInitializer<float>(name + ".scales", scales, n, blocks);
-                y = g.Op("MatMulNBits", [x, name + ".qweight", name + ".scales"],
-                [
-                    OnnxAttribute.Int("K", k), OnnxAttribute.Int("N", n), OnnxAttribute.Int("bits", quantizer.Bits),
+            default:
+                {
+                    var quantizer = new BlockQuantizer(fmt.QuantizedBits(), _options.BlockSize);
+                    var blocks = quantizer.BlockCount(k);
+                    var scales = new float[checked(n * blocks)];
+                    using (var stream = new ChunkStream(QuantizedRows(weight, n, k, quantizer, scales)))
+                    {
+                        g.Builder.AddInitializer(name + ".qweight", OnnxElementType.UInt8, stream, n * quantizer.RowBytes(k), n, blocks, quantizer.BlobSize);
+                    }
+                    g.Builder.AddInitializer<float>(name + ".scales", scales, n, blocks);
+                    y = g.Op("MatMulNBits", [x, name + ".qweight", name + ".scales"],
+                    [
+                        OnnxAttribute.Int("K", k), OnnxAttribute.Int("N", n), OnnxAttribute.Int("bits", quantizer.Bits),
                     OnnxAttribute.Int("block_size", quantizer.BlockSize), OnnxAttribute.Int("accuracy_level", _options.AccuracyLevel),
                 ], OnnxModelBuilder.MicrosoftDomain);
-                break;
-            }
+                    break;
+                }
         }
         if (bias is null) return y;
         return g.Add(y, g.Floats(name + ".bias", _tensors.ReadSingle(bias), n));

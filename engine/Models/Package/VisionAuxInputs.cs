@@ -86,25 +86,25 @@ public sealed record VisionAuxInputs
             for (var f = 0; f < t; f++, segment++)
             {
                 for (var br = 0; br < h / merge; br++)
-                for (var bc = 0; bc < w / merge; bc++)
-                for (var ir = 0; ir < merge; ir++)
-                for (var ic = 0; ic < merge; ic++, row++)
-                {
-                    int r = br * merge + ir, c = bc * merge + ic;
-                    var idx = result.PosEmbedIndices.AsSpan(row * 4, 4);
-                    idx[0] = hFloor[r] * side + wFloor[c];
-                    idx[1] = hFloor[r] * side + wCeil[c];
-                    idx[2] = hCeil[r] * side + wFloor[c];
-                    idx[3] = hCeil[r] * side + wCeil[c];
-                    float dh = hFrac[r], dw = wFrac[c];
-                    var wt = result.PosEmbedWeights.AsSpan(row * 4, 4);
-                    wt[0] = (1 - dh) * (1 - dw);
-                    wt[1] = (1 - dh) * dw;
-                    wt[2] = dh * (1 - dw);
-                    wt[3] = dh * dw;
-                    FillRotary(result.RotaryCos.AsSpan(row * hd, hd), result.RotarySin.AsSpan(row * hd, hd), r, c, invFreq);
-                    result.SegmentIds[row] = segment;
-                }
+                    for (var bc = 0; bc < w / merge; bc++)
+                        for (var ir = 0; ir < merge; ir++)
+                            for (var ic = 0; ic < merge; ic++, row++)
+                            {
+                                int r = br * merge + ir, c = bc * merge + ic;
+                                var idx = result.PosEmbedIndices.AsSpan(row * 4, 4);
+                                idx[0] = hFloor[r] * side + wFloor[c];
+                                idx[1] = hFloor[r] * side + wCeil[c];
+                                idx[2] = hCeil[r] * side + wFloor[c];
+                                idx[3] = hCeil[r] * side + wCeil[c];
+                                float dh = hFrac[r], dw = wFrac[c];
+                                var wt = result.PosEmbedWeights.AsSpan(row * 4, 4);
+                                wt[0] = (1 - dh) * (1 - dw);
+                                wt[1] = (1 - dh) * dw;
+                                wt[2] = dh * (1 - dw);
+                                wt[3] = dh * dw;
+                                FillRotary(result.RotaryCos.AsSpan(row * hd, hd), result.RotarySin.AsSpan(row * hd, hd), r, c, invFreq);
+                                result.SegmentIds[row] = segment;
+                            }
             }
         }
         return result;

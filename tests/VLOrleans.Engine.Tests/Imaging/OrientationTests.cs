@@ -50,22 +50,22 @@ public sealed class OrientationTests
         Assert.Equal((vw, vh), (result.Facts.OriginalWidth, result.Facts.OriginalHeight));
 
         for (var y = 0; y < H; y++)
-        for (var x = 0; x < W; x++)
-        {
-            int vx, vy;
-            if (rowsAreHorizontal)
+            for (var x = 0; x < W; x++)
             {
-                vy = row0 == "top" ? y : H - 1 - y;
-                vx = col0 == "left" ? x : W - 1 - x;
+                int vx, vy;
+                if (rowsAreHorizontal)
+                {
+                    vy = row0 == "top" ? y : H - 1 - y;
+                    vx = col0 == "left" ? x : W - 1 - x;
+                }
+                else
+                {
+                    vx = row0 == "left" ? y : H - 1 - y;
+                    vy = col0 == "top" ? x : W - 1 - x;
+                }
+                var o = (vy * vw + vx) * 3;
+                Assert.Equal((10 * x + 1, 10 * y + 1), (result.Image.Pixels[o], result.Image.Pixels[o + 1]));
             }
-            else
-            {
-                vx = row0 == "left" ? y : H - 1 - y;
-                vy = col0 == "top" ? x : W - 1 - x;
-            }
-            var o = (vy * vw + vx) * 3;
-            Assert.Equal((10 * x + 1, 10 * y + 1), (result.Image.Pixels[o], result.Image.Pixels[o + 1]));
-        }
     }
 
     [Fact]
