@@ -1,12 +1,16 @@
 using VLOrleans.Silo;
+using VLOrleans.Silo.Endpoints;
 using VLOrleans.Silo.Hosting;
 
-var builder = WebApplication.CreateBuilder(args);
+// Content root = the executable's folder, so appsettings.json is found whatever the working directory (make run, tests).
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.Services.AddVLOrleans(builder.Configuration);
 
 var app = builder.Build();
 app.UseVLOrleans();
 app.MapHealthEndpoints();
+app.MapOpenAiEndpoints();
+app.MapChatEndpoints();
 app.Run();
 
 /// <summary>Entry point; declared partial so functional tests can host the real program.</summary>
