@@ -73,21 +73,30 @@ public static class OpenAiEndpoints
 
         var text = new StringBuilder();
         var entries = logprobs is null ? null : new List<TokenLogprobView>();
-        await foreach (var e in stream.ReadAllAsync(cancellation))
+        var completed = false;
+        try
         {
-            switch (e)
+            await foreach (var e in stream.ReadAllAsync(cancellation))
             {
-                case TokenGenerated token:
-                    text.Append(token.TextDelta);
-                    if (logprobs?.Of(token) is { } entry) entries!.Add(entry);
-                    break;
-                case GenerationCompleted done:
-                    s.Metrics.RecordGeneration(done);
-                    var choice = new ChatCompletionChoice(0, new AssistantMessage(text.ToString()), entries is null ? null : new ChoiceLogprobs(entries), FinishReasonOf(done.Reason));
-                    return TypedResults.Ok(new ChatCompletion(id, created, model, [choice], Usage(done.Usage)) { SystemFingerprint = Fingerprint(engine) });
+                switch (e)
+                {
+                    case TokenGenerated token:
+                        text.Append(token.TextDelta);
+                        if (logprobs?.Of(token) is { } entry) entries!.Add(entry);
+                        break;
+                    case GenerationCompleted done:
+                        completed = true;
+                        s.Metrics.RecordGeneration(done);
+                        var choice = new ChatCompletionChoice(0, new AssistantMessage(text.ToString()), entries is null ? null : new ChoiceLogprobs(entries), FinishReasonOf(done.Reason));
+                        return TypedResults.Ok(new ChatCompletion(id, created, model, [choice], Usage(done.Usage)) { SystemFingerprint = Fingerprint(engine) });
+                }
             }
+            throw new OperationCanceledException("the generation ended without a completion", cancellation);
         }
-        throw new OperationCanceledException("the generation ended without a completion", cancellation);
+        finally
+        {
+            if (!completed) s.Metrics.RecordAbandoned();
+        }
     }
 
     /// <summary>
@@ -101,6 +110,7 @@ public static class OpenAiEndpoints
         string Chunk(ChunkDelta delta, ChoiceLogprobs? lp, string? finish) =>
             JsonSerializer.Serialize(new ChatCompletionChunk(id, created, model, [new ChunkChoice(0, delta, lp, finish)], null), Json);
 
+        var completed = false;
         yield return Chunk(new ChunkDelta("assistant", ""), null, null);
         var events = stream.ReadAllAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
         try
@@ -130,6 +140,7 @@ public static class OpenAiEndpoints
                 }
                 else if (next is GenerationCompleted done)
                 {
+                    completed = true;
                     metrics.RecordGeneration(done);
                     yield return Chunk(new ChunkDelta(null, null), null, FinishReasonOf(done.Reason));
                     if (includeUsage) yield return JsonSerializer.Serialize(new ChatCompletionChunk(id, created, model, [], Usage(done.Usage)), Json);
@@ -144,6 +155,7 @@ public static class OpenAiEndpoints
         finally
         {
             await events.DisposeAsync();
+            if (!completed) metrics.RecordAbandoned();
         }
         yield return "[DONE]";
     }

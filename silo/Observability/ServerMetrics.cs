@@ -53,6 +53,9 @@ public sealed class ServerMetrics
         if (rate > 0) DecodeRate.Observe(rate);
     }
 
+    /// <summary>Records an answer whose client left before its completion was read (the engine cancels it).</summary>
+    public void RecordAbandoned() => _completions.AddOrUpdate("cancelled", 1, static (_, n) => n + 1);
+
     public IEnumerable<KeyValuePair<(string Route, string Method, int Status), long>> Requests => _requests.OrderBy(p => p.Key.Route, StringComparer.Ordinal);
 
     public IEnumerable<KeyValuePair<string, Histogram>> RequestDurations => _requestDurations.OrderBy(p => p.Key, StringComparer.Ordinal);

@@ -21,10 +21,14 @@ public sealed class LogprobViews(QwenTokenizer tokenizer, IReadOnlyList<int> sto
         return new TokenLogprobView(Text(token.TokenId), token.Logprob, Bytes(token.TokenId), top);
     }
 
-    private string Text(int id) => tokenizer.Decode([id]);
+    // Ids past the tokenizer's vocabulary (padding rows of the embedding table) stand for no text.
+    private bool IsText(int id) => (uint)id < (uint)tokenizer.VocabularyCount;
+
+    private string Text(int id) => IsText(id) ? tokenizer.Decode([id]) : "";
 
     private int[] Bytes(int id)
     {
+        if (!IsText(id)) return [];
         var bytes = tokenizer.BytesOf(id);
         var ints = new int[bytes.Length];
         for (var i = 0; i < bytes.Length; i++) ints[i] = bytes[i];
