@@ -12,13 +12,16 @@ public static class RequestMetricsMiddleware
     public static async Task RecordAsync(HttpContext context, RequestDelegate next)
     {
         var clock = Stopwatch.StartNew();
+        // Routing ran before this middleware (WebApplication adds it first); the exception handler clears the
+        // endpoint when it handles an error, so take the route now.
+        var route = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText;
         try
         {
             await next(context).ConfigureAwait(false);
         }
         finally
         {
-            var route = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "unmatched";
+            route ??= (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "unmatched";
             var status = context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted ? 499 : context.Response.StatusCode;
             context.RequestServices.GetRequiredService<ServerMetrics>().RecordRequest(route, context.Request.Method, status, clock.Elapsed);
         }
