@@ -41,6 +41,43 @@ public sealed class HealthTests
     }
 }
 
+public sealed class ApiKeyTests
+{
+    [Fact]
+    public async Task With_a_key_configured_v1_needs_it_and_refuses_in_OpenAIs_envelope_while_probes_stay_open()
+    {
+        // No model: the key check comes first, and a request past it gets 503 (which proves it got past).
+        await using var server = await ServerProcess.StartAsync(new Dictionary<string, string>
+        {
+            ["VLO__Model__Path"] = "/nonexistent/model",
+            ["VLO__ApiKeys__0"] = "right-key",
+        });
+        using var http = new HttpClient { BaseAddress = server.BaseAddress };
+
+        using var anonymous = await http.SendAsync(ApiRequests.Post(ApiRequests.Chat("hi")));
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        var error = await ApiRequests.ErrorOfAsync(anonymous);
+        Assert.Equal("unauthorized", error.GetProperty("code").GetString());
+        Assert.Equal("authentication_error", error.GetProperty("type").GetString());
+
+        using var wrong = ApiRequests.Post(ApiRequests.Chat("hi"));
+        wrong.Headers.Authorization = new("Bearer", "wrong-key");
+        using var wrongResponse = await http.SendAsync(wrong);
+        Assert.Equal(HttpStatusCode.Unauthorized, wrongResponse.StatusCode);
+
+        using var right = ApiRequests.Post(ApiRequests.Chat("hi"));
+        right.Headers.Authorization = new("Bearer", "right-key");
+        using var rightResponse = await http.SendAsync(right);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, rightResponse.StatusCode);
+
+        using var status = await http.GetAsync("/api/v1/status");
+        Assert.Equal(HttpStatusCode.Unauthorized, status.StatusCode);
+        Assert.Equal("application/problem+json", status.Content.Headers.ContentType?.MediaType);
+        using var metrics = await http.GetAsync("/metrics");
+        Assert.Equal(HttpStatusCode.OK, metrics.StatusCode);
+    }
+}
+
 [Collection(TinyServerCollection.Name)]
 public sealed class ObservabilityTests(TinyServerFixture fixture)
 {

@@ -5,12 +5,16 @@ namespace VLOrleans.Silo.Tests.Api;
 /// <summary>
 /// One tiny-model server shared by the API tests of the <see cref="TinyServerCollection"/> (they run one after
 /// another, so metric deltas are theirs alone): 8 KV slots, 1,024-token context, a 1 MiB body cap (so an
-/// oversize body is cheap to send), one thread per ONNX session.
+/// oversize body is cheap to send), a 600 kB image cap, image URLs allowed from localhost, one thread per ONNX session.
 /// </summary>
 public sealed class TinyServerFixture : IAsyncLifetime
 {
     public const long MaxRequestBytes = 1 << 20;
     public const int Slots = 8;
+    public const long MaxImageBytes = 600_000;
+
+    /// <summary>The one host the server may fetch image URLs from (tests serve images there with <see cref="ImageHost"/>).</summary>
+    public const string AllowedImageHost = "localhost";
 
     private readonly string _data = TinyModelServer.NewDataFolder();
     private ServerProcess? _server;
@@ -26,6 +30,8 @@ public sealed class TinyServerFixture : IAsyncLifetime
             ["VLO__Engine__SlotCount"] = Slots.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["VLO__Engine__MaxSequenceLength"] = "1024",
             ["VLO__Limits__MaxRequestBytes"] = MaxRequestBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["VLO__Limits__MaxImageBytes"] = MaxImageBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["VLO__OpenAi__AllowedImageHosts__0"] = AllowedImageHost,
         });
         Http = new HttpClient { BaseAddress = _server.BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
         await ServerProbes.WaitUntilReadyAsync(Http, TimeSpan.FromSeconds(90));
