@@ -31,9 +31,9 @@ public static class HealthEndpoints
             extensions: new Dictionary<string, object?> { ["code"] = ProblemCodes.ModelNotReady });
     }
 
-    public static ContentHttpResult Metrics(ServerMetrics metrics, InferenceGrain inference, HttpContext context) =>
-        TypedResults.Text(MetricsExposition.Render(metrics, inference, context.RequestServices.GetService<ISessionDirectory>()), PrometheusText.ContentType);
+    public static ContentHttpResult Metrics(ServerMetrics metrics, ThroughputSampler throughput, InferenceGrain inference, HttpContext context) =>
+        TypedResults.Text(MetricsExposition.Render(metrics, throughput, inference, context.RequestServices.GetService<ISessionDirectory>()), PrometheusText.ContentType);
 
-    public static Ok<StatusReport> Status(InferenceGrain inference, IOptions<VloOptions> options, HttpContext context) =>
-        TypedResults.Ok(StatusReport.Build(inference, options.Value, context.RequestServices.GetService<ISessionDirectory>()));
+    public static Ok<StatusReport> Status(InferenceGrain inference, ThroughputSampler throughput, IOptions<VloOptions> options, HttpContext context) =>
+        TypedResults.Ok(StatusReport.Build(inference, throughput, options.Value, context.RequestServices.GetService<ISessionDirectory>()));
 }

@@ -21,6 +21,8 @@ public static class ServiceRegistration
         services.AddExceptionHandler<ProblemMapping>();
         services.AddSignalR();
         services.AddSingleton<ServerMetrics>();
+        services.AddSingleton<ThroughputSampler>();
+        services.AddHostedService(sp => sp.GetRequiredService<ThroughputSampler>());
         services.AddSingleton<ImageUrlLoader>();
         services.AddHttpClient(ImageUrlLoader.HttpClientName, c => c.Timeout = ImageUrlLoader.FetchTimeout);
         // Bodies are capped by Kestrel before they are read in full (413); endpoints that buffer JSON cap it again.

@@ -20,7 +20,7 @@ public sealed record StatusReport(
     [property: JsonPropertyName("queue")] QueueStatus? Queue,
     [property: JsonPropertyName("sessions_active")] int? SessionsActive)
 {
-    public static StatusReport Build(InferenceGrain inference, VloOptions options, ISessionDirectory? sessions)
+    public static StatusReport Build(InferenceGrain inference, ThroughputSampler throughput, VloOptions options, ISessionDirectory? sessions)
     {
         using var process = Process.GetCurrentProcess();
         var engine = inference.IsReady ? inference.Engine : null;
@@ -45,7 +45,7 @@ public sealed record StatusReport(
         return new StatusReport(true, null, uptime, model, device, memory,
             new VisionCacheStatus(cache.Count, cache.Bytes, cache.CapacityBytes, cache.Hits, cache.Misses, cache.Evictions, engine.Vision.EncodeCount),
             new SlotStatus(worker.Slots.Slots, worker.Slots.Busy, worker.Slots.Resident, worker.Slots.Evictions, worker.Slots.ResidentHits),
-            new QueueStatus(worker.Waiting, engine.Options.MaxWaitingRequests, worker.Steps, worker.TokensGenerated, worker.PromptTokensPrefilled),
+            new QueueStatus(worker.Waiting, engine.Options.MaxWaitingRequests, worker.Steps, worker.TokensGenerated, worker.PromptTokensPrefilled, throughput.TokensPerSecond),
             sessions?.ActiveCount);
     }
 }
@@ -97,4 +97,5 @@ public sealed record QueueStatus(
     [property: JsonPropertyName("capacity")] int Capacity,
     [property: JsonPropertyName("steps")] long Steps,
     [property: JsonPropertyName("tokens_generated")] long TokensGenerated,
-    [property: JsonPropertyName("prompt_tokens_prefilled")] long PromptTokensPrefilled);
+    [property: JsonPropertyName("prompt_tokens_prefilled")] long PromptTokensPrefilled,
+    [property: JsonPropertyName("tokens_per_second")] double TokensPerSecond);
