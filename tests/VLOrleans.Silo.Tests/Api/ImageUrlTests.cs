@@ -18,6 +18,32 @@ public sealed class ImageUrlTests(TinyServerFixture fixture)
     }
 
     [Fact]
+    public async Task Several_images_in_one_message_each_add_their_own_tokens_to_the_prompt()
+    {
+        var gauge = ApiRequests.DataUrl(TinyModelServer.Photo("intel__gauge-1.jpg"), "image/jpeg");
+        var table = ApiRequests.DataUrl(TinyModelServer.Photo("pubtabnet__PMC4003957_018_00.png"), "image/png");
+        async Task<int> PromptTokensAsync(params string[] images)
+        {
+            var body = ApiRequests.Chat("Compare them.", null, maxTokens: 1);
+            var parts = body["messages"]![0]!["content"]!.AsArray();
+            for (var i = 0; i < images.Length; i++)
+                parts.Insert(i, new System.Text.Json.Nodes.JsonObject { ["type"] = "image_url", ["image_url"] = new System.Text.Json.Nodes.JsonObject { ["url"] = images[i] } });
+            using var response = await fixture.Http.SendAsync(ApiRequests.Post(body));
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.True(response.IsSuccessStatusCode, text);
+            return System.Text.Json.JsonDocument.Parse(text).RootElement.GetProperty("usage").GetProperty("prompt_tokens").GetInt32();
+        }
+
+        var none = await PromptTokensAsync();
+        var one = await PromptTokensAsync(gauge);
+        var other = await PromptTokensAsync(table);
+        var both = await PromptTokensAsync(gauge, table);
+        // Each image is <|vision_start|>, its pads, <|vision_end|> — independent of the other (QWEN_VL_FACTS.md).
+        Assert.True(one > none + 2 && other > none + 2);
+        Assert.Equal(none + (one - none) + (other - none), both);
+    }
+
+    [Fact]
     public async Task An_allowed_url_that_is_missing_or_too_large_is_refused_with_image_fetch_failed()
     {
         var tooLarge = new byte[TinyServerFixture.MaxImageBytes + 1];
