@@ -1,6 +1,7 @@
 using VLOrleans.Silo;
 using VLOrleans.Silo.Endpoints;
 using VLOrleans.Silo.Hosting;
+using VLOrleans.Silo.Hubs;
 
 // Content root = the executable's folder, so appsettings.json is found whatever the working directory (make run, tests).
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
@@ -11,6 +12,8 @@ app.UseVLOrleans();
 app.MapHealthEndpoints();
 app.MapOpenAiEndpoints();
 app.MapChatEndpoints();
+app.MapSessionEndpoints();
+app.MapHub<SessionHub>("/hubs/chat");
 app.Run();
 
 /// <summary>Entry point; declared partial so functional tests can host the real program.</summary>

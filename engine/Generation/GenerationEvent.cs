@@ -6,7 +6,8 @@ namespace VLOrleans.Engine.Generation;
 public abstract record GenerationEvent;
 
 /// <summary>One generated token and the text it adds (possibly empty while a UTF-8 character or a
-/// possible stop string is incomplete).</summary>
+/// possible stop string is incomplete). At the end of an answer cut by max_tokens, held-back text may arrive in one
+/// last event with <see cref="TokenId"/> −1, which is not a token (count tokens with <see cref="GenerationUsage.CompletionTokens"/>).</summary>
 public sealed record TokenGenerated(int TokenId, string TextDelta, float Logprob, TokenLogprob[]? TopLogprobs) : GenerationEvent;
 
 /// <summary>The end of a generation, with why it ended and what it cost.</summary>

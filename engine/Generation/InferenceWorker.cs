@@ -123,7 +123,7 @@ public sealed class InferenceWorker : IAsyncDisposable
                 foreach (var sequence in plan.Decode) Fail(sequence, e);
                 return;
             }
-            for (var row = 0; row < plan.Decode.Count; row++) Accept(plan.Decode[row], logits.Slice(row * vocab, vocab));
+            for (var row = 0; row < plan.Decode.Count; row++) AcceptOrFail(plan.Decode[row], logits.Slice(row * vocab, vocab));
         }
 
         // prefill: one bounded chunk of one prompt
@@ -144,7 +144,7 @@ public sealed class InferenceWorker : IAsyncDisposable
             if (plan.PrefillCompletesPrompt)
             {
                 prefill.FirstTokenAt = prefill.Clock.Elapsed;
-                Accept(prefill, logits);
+                AcceptOrFail(prefill, logits);
             }
         }
     }
@@ -153,6 +153,22 @@ public sealed class InferenceWorker : IAsyncDisposable
     {
         if (_logits.Length < length) _logits = new float[length];
         return _logits.AsSpan(0, length);
+    }
+
+    /// <summary>
+    /// <see cref="Accept"/>, but a failure (a detokenizer or sampler fault) ends only that sequence, with the error:
+    /// an exception escaping this thread would take the whole process and every other session's answer with it.
+    /// </summary>
+    private void AcceptOrFail(Sequence sequence, ReadOnlySpan<float> logits)
+    {
+        try
+        {
+            Accept(sequence, logits);
+        }
+        catch (Exception e)
+        {
+            Fail(sequence, e);
+        }
     }
 
     /// <summary>Samples the sequence's next token from its logits, streams it, and ends the sequence when a stop condition holds.</summary>

@@ -25,10 +25,20 @@ public sealed record AskRequest
     [JsonPropertyName("stream")] public bool Stream { get; init; }
 }
 
-/// <summary>What an ask streams: text deltas, then one completion naming the stored turn.</summary>
+/// <summary>What an ask streams: text deltas, then one completion naming the stored turn. Serialised through the
+/// base type with a <c>type</c> discriminator (<c>"delta"</c> / <c>"done"</c>), as the hub's stream items are.</summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "type")]
+[JsonDerivedType(typeof(AskDelta), "delta")]
+[JsonDerivedType(typeof(AskCompleted), "done")]
+[JsonDerivedType(typeof(AskFailed), "error")]
 public abstract record AskEvent;
 
 public sealed record AskDelta([property: JsonPropertyName("text")] string Text) : AskEvent;
 
 public sealed record AskCompleted(
     [property: JsonPropertyName("turn")] TurnView Turn) : AskEvent;
+
+/// <summary>A streamed answer that failed after it started (SSE <c>error</c> event): the problem code and why.</summary>
+public sealed record AskFailed(
+    [property: JsonPropertyName("code")] string Code,
+    [property: JsonPropertyName("message")] string Message) : AskEvent;

@@ -22,6 +22,7 @@ public sealed class ProblemMapping(IProblemDetailsService problems, IOptions<Vlo
         RequestRejectedException e => (e.Status, e.Code, "Request rejected"),
         SessionNotFoundException => (StatusCodes.Status404NotFound, ProblemCodes.SessionNotFound, "Session not found"),
         SessionBusyException => (StatusCodes.Status409Conflict, ProblemCodes.SessionBusy, "Session is busy"),
+        ImageNotFoundException => (StatusCodes.Status404NotFound, ProblemCodes.ImageNotFound, "Image not found"),
         ImageRejectedException e => (e.Code == "too_large" ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status422UnprocessableEntity, e.Code, "Image rejected"),
         GenerationRejectedException { Code: "queue_full" } e => (StatusCodes.Status429TooManyRequests, e.Code, "Server busy"),
         GenerationRejectedException e => (StatusCodes.Status400BadRequest, e.Code, "Request rejected"),

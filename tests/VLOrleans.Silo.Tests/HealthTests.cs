@@ -125,7 +125,7 @@ public sealed class ObservabilityTests(TinyServerFixture fixture)
             Assert.Equal(metrics[name + "_count"], metrics[name + "_bucket{le=\"+Inf\"}"]);
             Assert.True(metrics[name + "_count"] >= 1);
         }
-        foreach (var counter in new[] { "vlo_vision_cache_hits_total", "vlo_vision_cache_misses_total", "vlo_vision_cache_bytes", "vlo_vision_cache_evictions_total", "vlo_vision_encodes_total", "vlo_queue_depth", "vlo_kv_slots_active", "vlo_kv_slots_resident", "vlo_tokens_per_second", "vlo_prompt_tokens_prefilled_total" })
+        foreach (var counter in new[] { "vlo_vision_cache_hits_total", "vlo_vision_cache_misses_total", "vlo_vision_cache_bytes", "vlo_vision_cache_evictions_total", "vlo_vision_encodes_total", "vlo_queue_depth", "vlo_kv_slots_active", "vlo_kv_slots_resident", "vlo_tokens_per_second", "vlo_prompt_tokens_prefilled_total", "vlo_sessions_active" })
             Assert.True(metrics.Has(counter), counter);
     }
 }

@@ -239,6 +239,28 @@ public sealed class InferenceWorkerTests
     }
 
     [Fact]
+    public async Task A_fault_while_accepting_a_token_fails_only_that_request()
+    {
+        var runner = new ToyModelRunner(2, Vocab);
+        var scheduler = new Scheduler(new KvSlotPool(2), new SchedulerOptions());
+        var bad = Expected([99, 1], 1)[0];
+        await using var worker = new InferenceWorker(runner, scheduler, () => new ThrowingDecoder(bad));
+        var failing = worker.Submit(Request([99, 1], maxTokens: 5));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => Collect(failing));
+        var fine = await Collect(worker.Submit(Request([1, 2], maxTokens: 1)));
+        Assert.Equal(FinishReason.Length, fine.Done.Reason);
+        Assert.True(worker.IsRunning);
+        Assert.Equal(0, worker.Statistics.Slots.Busy);
+    }
+
+    private sealed class ThrowingDecoder(int badToken) : ITokenStreamDecoder
+    {
+        public string Push(int tokenId) => tokenId == badToken ? throw new InvalidOperationException("cannot decode") : "x";
+
+        public string Flush() => "";
+    }
+
+    [Fact]
     public async Task Seeded_sampling_is_reproducible_across_batch_compositions()
     {
         var sampling = new SamplingParameters { Temperature = 1f, Seed = 1234 };

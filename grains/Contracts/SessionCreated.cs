@@ -1,0 +1,17 @@
+using System.Text.Json.Serialization;
+
+namespace VLOrleans.Contracts;
+
+/// <summary>The answer to <c>POST /api/v1/sessions</c>.</summary>
+public sealed record SessionCreated([property: JsonPropertyName("id")] string Id);
+
+/// <summary>The non-streaming answer to <c>POST /api/v1/sessions/{id}/messages</c>: the stored assistant turn.</summary>
+public sealed record AskAnswer(
+    [property: JsonPropertyName("session_id")] string SessionId,
+    [property: JsonPropertyName("turn")] TurnView Turn);
+
+/// <summary>One item of the hub's answer stream: <c>{"type":"delta","text":…}</c>, then one <c>{"type":"done","turn":…}</c>.</summary>
+public sealed record AskStreamItem(
+    [property: JsonPropertyName("type")] string Type,
+    [property: JsonPropertyName("text")] string? Text,
+    [property: JsonPropertyName("turn")] TurnView? Turn);

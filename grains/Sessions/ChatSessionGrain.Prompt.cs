@@ -1,0 +1,98 @@
+using VLOrleans.Contracts;
+using VLOrleans.Engine.Generation;
+using VLOrleans.Engine.Text;
+
+namespace VLOrleans.Grains.Sessions;
+
+/// <summary>Building a turn's prompt: the question checked, kept turns and question as chat messages, the images
+/// they need prepared (held, or re-prepared from stored bytes), sampling from the request over the model's defaults.</summary>
+internal sealed partial class ChatSessionGrain
+{
+    private sealed record PreparedTurn(VisionLanguageEngine Engine, IReadOnlyList<ChatMessage> Messages, IReadOnlyList<PreparedImage> Images,
+        GenerationSettings Settings, IReadOnlyList<string> ImageIds, int VisionCacheHits, int VisionEncodes, IReadOnlyList<string> Reported, int HistoryCount);
+
+    /// <summary>Checks the question, prepares the images the prompt needs, and renders kept turns (less the
+    /// <paramref name="dropOldest"/> oldest) + question as chat messages.</summary>
+    private async Task<PreparedTurn> PrepareTurnAsync(AskRequest request, int dropOldest, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(request.Text)) throw new ArgumentException("text must not be empty.", nameof(request));
+        var engine = _inference.Engine;
+        var settings = Settings(request, engine.Defaults);
+        KeptTurn[] history;
+        string[] imageIds;
+        lock (_gate)
+        {
+            history = [.. _kept.Skip(dropOldest)];
+            imageIds = request.ImageIds is { } requested
+                ? [.. requested.Distinct(StringComparer.Ordinal)]
+                : [.. _images.Values.Where(l => l.NextTurnIndex >= _nextTurnIndex).Select(l => l.Image.Id)];
+            foreach (var id in imageIds)
+                if (!_images.ContainsKey(id)) throw new ImageNotFoundException(Id, id);
+        }
+
+        var messages = new List<ChatMessage>();
+        var images = new List<PreparedImage>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        int hits = 0, encodes = 0;
+        var reported = new List<string>();
+        async Task<ChatMessage> UserMessage(string text, IReadOnlyList<string> ids)
+        {
+            var parts = new List<ChatContent>();
+            foreach (var id in ids)
+            {
+                var prepared = await EnsurePreparedAsync(engine, id, cancellationToken).ConfigureAwait(false);
+                images.Add(prepared);
+                parts.Add(new ImageContent(id));
+                if (!seen.Add(id)) continue;
+                bool wasCached;
+                lock (_gate)
+                {
+                    if (!_unreported.TryGetValue(id, out wasCached)) wasCached = true; // held since an earlier turn: reused
+                    else reported.Add(id);
+                }
+                if (wasCached) hits++;
+                else encodes++;
+            }
+            parts.Add(new TextContent(text));
+            return new ChatMessage(ChatRole.User, null, parts);
+        }
+        foreach (var kept in history)
+        {
+            messages.Add(await UserMessage(kept.Question, kept.ImageIds).ConfigureAwait(false));
+            messages.Add(ChatMessage.Assistant(kept.Answer));
+        }
+        messages.Add(await UserMessage(request.Text, imageIds).ConfigureAwait(false));
+        LastPrompt = messages;
+        return new PreparedTurn(engine, messages, images, settings, imageIds, hits, encodes, reported, history.Length);
+    }
+
+    /// <summary>The image's prepared form: held in memory, or re-prepared from the stored bytes (after a restart,
+    /// a deactivation, or once its turn left the ring buffer).</summary>
+    private async Task<PreparedImage> EnsurePreparedAsync(VisionLanguageEngine engine, string imageId, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+            if (_prepared.TryGetValue(imageId, out var held)) return held;
+        var bytes = await _store.GetImageBytesAsync(imageId, cancellationToken).ConfigureAwait(false) ?? throw new ImageNotFoundException(Id, imageId);
+        var prepared = await engine.PrepareImageAsync(bytes, cancellationToken).ConfigureAwait(false);
+        lock (_gate)
+        {
+            if (_prepared.TryAdd(imageId, prepared)) _unreported[imageId] = prepared.WasCached;
+            return _prepared[imageId];
+        }
+    }
+
+    private GenerationSettings Settings(AskRequest request, GenerationDefaults defaults)
+    {
+        if (request.MaxTokens is <= 0) throw new ArgumentException("max_tokens must be positive.", nameof(request));
+        var sampling = defaults.Sampling with
+        {
+            Temperature = request.Temperature ?? defaults.Sampling.Temperature,
+            TopP = request.TopP ?? defaults.Sampling.TopP,
+            TopK = request.TopK ?? defaults.Sampling.TopK,
+            Seed = request.Seed ?? defaults.Sampling.Seed,
+        };
+        sampling.Validate();
+        var maxTokens = Math.Min(request.MaxTokens ?? _options.DefaultAnswerTokens, _options.MaxAnswerTokens);
+        return new GenerationSettings { MaxTokens = maxTokens, Sampling = sampling };
+    }
+}

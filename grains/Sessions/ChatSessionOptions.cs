@@ -1,0 +1,18 @@
+namespace VLOrleans.Grains.Sessions;
+
+/// <summary>How session actors behave (the server fills this from <c>VLO:Sessions</c> and <c>VLO:Limits</c>).</summary>
+public sealed record ChatSessionOptions
+{
+    /// <summary>Turns (a question with its answer) in a prompt, counting the one being asked: older turns leave the
+    /// prompt, and their images leave memory unless a kept turn still uses them. 8 keeps ~7 exchanges of history.</summary>
+    public int RecentTurns { get; init; } = 8;
+
+    /// <summary>An actor unused this long is deactivated (its state stays in the store).</summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Largest max_tokens a question may ask for (larger requests are capped to it).</summary>
+    public int MaxAnswerTokens { get; init; } = 4096;
+
+    /// <summary>max_tokens when a question does not say (capped by <see cref="MaxAnswerTokens"/>).</summary>
+    public int DefaultAnswerTokens { get; init; } = 512;
+}

@@ -1,0 +1,191 @@
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using VLOrleans.Contracts;
+
+namespace VLOrleans.Grains.Storage;
+
+/// <summary>
+/// The embedded session store: one SQLite file (e.g. <c>{DataPath}/sessions.db</c>) in WAL mode, so readers never
+/// wait for the one writer. Schema created on open (<see cref="SessionSchema"/>). Every statement is parameterised
+/// (<c>@name</c> placeholders, which Npgsql accepts too)
+/// and uses only SQL PostgreSQL also accepts (INSERT … ON CONFLICT, no SQLite-only functions), so the PostgreSQL
+/// store can share it. A connection per call: Microsoft.Data.Sqlite pools them, so opening costs microseconds.
+/// </summary>
+public sealed class SqliteSessionStore : ISessionStore
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private readonly string _connectionString;
+
+    private SqliteSessionStore(string connectionString) => _connectionString = connectionString;
+
+    public string FilePath { get; private init; } = "";
+
+    /// <summary>Opens (creating if needed) the store at <paramref name="path"/>.</summary>
+    public static SqliteSessionStore Open(string path)
+    {
+        var full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        var builder = new SqliteConnectionStringBuilder { DataSource = full, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = true, DefaultTimeout = 30 };
+        var store = new SqliteSessionStore(builder.ToString()) { FilePath = full };
+        using var connection = store.Connect();
+        // WAL is a property of the file (it persists), so setting it once at open covers every later connection.
+        Execute(connection, null, "PRAGMA journal_mode=WAL;");
+        foreach (var statement in SessionSchema.CreateStatements) Execute(connection, null, statement);
+        return store;
+    }
+
+    private SqliteConnection Connect()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        return connection;
+    }
+
+    async Task ISessionStore.CreateSessionAsync(StoredSession session, CancellationToken cancellationToken)
+    {
+        await using var connection = Connect();
+        await using var command = Command(connection, null, "INSERT INTO sessions (id, owner, created_at) VALUES (@id, @owner, @created)",
+            ("@id", session.Id), ("@owner", session.Owner), ("@created", session.CreatedAt.ToUnixTimeMilliseconds()));
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    async Task<StoredSession?> ISessionStore.GetSessionAsync(string sessionId, CancellationToken cancellationToken)
+    {
+        await using var connection = Connect();
+        await using var command = Command(connection, null, "SELECT owner, created_at FROM sessions WHERE id = @id", ("@id", sessionId));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) return null;
+        return new StoredSession(sessionId, reader.GetString(0), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)));
+    }
+
+    async Task ISessionStore.DeleteSessionAsync(string sessionId, CancellationToken cancellationToken)
+    {
+        await using var connection = Connect();
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        // Collect the session's images first: after the links go, those no other session links are garbage.
+        var imageIds = new List<string>();
+        await using (var select = Command(connection, transaction, "SELECT image_id FROM session_images WHERE session_id = @id", ("@id", sessionId)))
+        await using (var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) imageIds.Add(reader.GetString(0));
+        foreach (var sql in new[] { "DELETE FROM turns WHERE session_id = @id", "DELETE FROM session_images WHERE session_id = @id", "DELETE FROM sessions WHERE id = @id" })
+        {
+            await using var delete = Command(connection, transaction, sql, ("@id", sessionId));
+            await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        foreach (var imageId in imageIds)
+        {
+            await using var collect = Command(connection, transaction,
+                "DELETE FROM images WHERE id = @image AND NOT EXISTS (SELECT 1 FROM session_images WHERE image_id = @image)", ("@image", imageId));
+            await collect.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    async Task<IReadOnlyList<TurnView>> ISessionStore.GetTurnsAsync(string sessionId, CancellationToken cancellationToken)
+    {
+        await using var connection = Connect();
+        await using var command = Command(connection, null,
+            "SELECT idx, role, text, image_ids, details, created_at FROM turns WHERE session_id = @id ORDER BY idx", ("@id", sessionId));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var turns = new List<TurnView>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var imageIds = JsonSerializer.Deserialize<string[]>(reader.GetString(3), Json) ?? [];
+            var details = reader.IsDBNull(4) ? null : JsonSerializer.Deserialize<TurnDetails>(reader.GetString(4), Json);
+            turns.Add(new TurnView(reader.GetInt32(0), reader.GetString(1), reader.GetString(2), imageIds,
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)), details?.FinishReason, details?.Usage, details?.Timings));
+        }
+        return turns;
+    }
+
+    async Task ISessionStore.AppendTurnsAsync(string sessionId, IReadOnlyList<TurnView> turns, CancellationToken cancellationToken)
+    {
+        await using var connection = Connect();
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var turn in turns)
+        {
+            var details = turn.Usage is null && turn.Timings is null && turn.FinishReason is null
+                ? null
+                : JsonSerializer.Serialize(new TurnDetails(turn.FinishReason, turn.Usage, turn.Timings), Json);
+            await using var insert = Command(connection, transaction,
+                "INSERT INTO turns (session_id, idx, role, text, image_ids, details, created_at) VALUES (@session, @idx, @role, @text, @images, @details, @created)",
+                ("@session", sessionId), ("@idx", turn.Index), ("@role", turn.Role), ("@text", turn.Text),
+                ("@images", JsonSerializer.Serialize(turn.ImageIds, Json)), ("@details", details), ("@created", turn.CreatedAt.ToUnixTimeMilliseconds()));
+            await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    async Task ISessionStore.AddImageAsync(string sessionId, StoredImage image, string? fileName, int nextTurnIndex, CancellationToken cancellationToken)
+    {
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        await using var connection = Connect();
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using (var insert = Command(connection, transaction,
+            "INSERT INTO images (id, bytes, facts, created_at) VALUES (@id, @bytes, @facts, @created) ON CONFLICT (id) DO NOTHING",
+            ("@id", image.Id), ("@bytes", image.Bytes.ToArray()), ("@facts", JsonSerializer.Serialize(image.Facts with { FileName = null }, Json)), ("@created", now)))
+            await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await using (var link = Command(connection, transaction,
+            "INSERT INTO session_images (session_id, image_id, file_name, next_turn_index, added_at) VALUES (@session, @image, @file, @next, @added) " +
+            "ON CONFLICT (session_id, image_id) DO UPDATE SET file_name = excluded.file_name, next_turn_index = excluded.next_turn_index, added_at = excluded.added_at",
+            ("@session", sessionId), ("@image", image.Id), ("@file", fileName), ("@next", nextTurnIndex), ("@added", now)))
+            await link.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    async Task<IReadOnlyList<StoredImageLink>> ISessionStore.GetImagesAsync(string sessionId, CancellationToken cancellationToken)
+    {
+        await using var connection = Connect();
+        await using var command = Command(connection, null,
+            "SELECT i.facts, l.file_name, l.next_turn_index FROM session_images l JOIN images i ON i.id = l.image_id " +
+            "WHERE l.session_id = @id ORDER BY l.added_at, l.image_id", ("@id", sessionId));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var links = new List<StoredImageLink>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var facts = JsonSerializer.Deserialize<ImageView>(reader.GetString(0), Json) ?? throw new InvalidDataException("image facts are null");
+            links.Add(new StoredImageLink(facts with { FileName = reader.IsDBNull(1) ? null : reader.GetString(1) }, reader.GetInt32(2)));
+        }
+        return links;
+    }
+
+    async Task<byte[]?> ISessionStore.GetImageBytesAsync(string imageId, CancellationToken cancellationToken)
+    {
+        await using var connection = Connect();
+        await using var command = Command(connection, null, "SELECT bytes FROM images WHERE id = @id", ("@id", imageId));
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as byte[];
+    }
+
+    /// <summary>Number of rows in the images table (tests check content addressing: one row per distinct image).</summary>
+    internal long CountImageRows()
+    {
+        using var connection = Connect();
+        using var command = Command(connection, null, "SELECT COUNT(*) FROM images");
+        return (long)command.ExecuteScalar()!;
+    }
+
+    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? transaction, string sql, params (string Name, object? Value)[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = transaction;
+        foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        return command;
+    }
+
+    private static void Execute(SqliteConnection connection, SqliteTransaction? transaction, string sql)
+    {
+        using var command = Command(connection, transaction, sql);
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>Releases pooled connections so the file can be reopened (or deleted) by another store.</summary>
+    public ValueTask DisposeAsync()
+    {
+        using (var connection = new SqliteConnection(_connectionString)) SqliteConnection.ClearPool(connection);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>The JSON column of an assistant turn: why it ended, tokens and times.</summary>
+    private sealed record TurnDetails(string? FinishReason, UsageView? Usage, TimingsView? Timings);
+}

@@ -1,0 +1,141 @@
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using VLOrleans.Contracts;
+using VLOrleans.Silo.Endpoints.Sessions;
+using VLOrleans.Silo.Errors;
+using VLOrleans.Silo.Hosting;
+using VLOrleans.Silo.Security;
+
+namespace VLOrleans.Silo.Endpoints;
+
+/// <summary>
+/// The session REST API (<c>/api/v1/sessions</c>): create, read, delete, upload images, ask. Every route acts as the
+/// caller's owner (<see cref="ApiKeys"/>): another key's session is 404. Errors are exceptions mapped once by
+/// <see cref="ProblemMapping"/> (session_not_found 404, session_busy 409, image rejections 422/413, queue_full 429,
+/// invalid_request 400, image_not_found 404).
+/// </summary>
+public static class SessionEndpoints
+{
+    public static IEndpointRouteBuilder MapSessionEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1/sessions");
+        group.MapPost("/", CreateSession);
+        group.MapGet("/{id}", GetSession);
+        group.MapDelete("/{id}", DeleteSession);
+        group.MapPost("/{id}/images", UploadImage);
+        group.MapPost("/{id}/messages", Ask);
+        return app;
+    }
+
+    /// <summary><c>POST /api/v1/sessions</c> → 201 <c>{"id": …}</c>.</summary>
+    public static async Task<Created<SessionCreated>> CreateSession(HttpContext context, ISessionDirectory sessions, ApiKeys keys)
+    {
+        var session = await sessions.CreateAsync(Owner(context, keys), context.RequestAborted);
+        return TypedResults.Created($"/api/v1/sessions/{session.Id}", new SessionCreated(session.Id));
+    }
+
+    /// <summary><c>GET /api/v1/sessions/{id}</c> → the session's turns and images.</summary>
+    public static async Task<Ok<SessionView>> GetSession(string id, HttpContext context, ISessionDirectory sessions, ApiKeys keys)
+    {
+        var session = await sessions.GetAsync(id, Owner(context, keys), context.RequestAborted);
+        return TypedResults.Ok(await session.GetAsync(context.RequestAborted));
+    }
+
+    /// <summary><c>DELETE /api/v1/sessions/{id}</c> → 204.</summary>
+    public static async Task<NoContent> DeleteSession(string id, HttpContext context, ISessionDirectory sessions, ApiKeys keys)
+    {
+        var session = await sessions.GetAsync(id, Owner(context, keys), context.RequestAborted);
+        await session.DeleteAsync(context.RequestAborted);
+        return TypedResults.NoContent();
+    }
+
+    /// <summary><c>POST /api/v1/sessions/{id}/images</c> (multipart file or raw body) → 201 with the image's facts and id.</summary>
+    public static async Task<Created<ImageView>> UploadImage(string id, HttpContext context, ISessionDirectory sessions, ApiKeys keys, IOptions<VloOptions> options)
+    {
+        // Owner check first: a stranger's upload is refused before its body is read.
+        var session = await sessions.GetAsync(id, Owner(context, keys), context.RequestAborted);
+        var (bytes, fileName) = await ImageUpload.ReadAsync(context.Request, options.Value.Limits.MaxImageBytes, context.RequestAborted);
+        var image = await session.AddImageAsync(bytes, fileName, context.RequestAborted);
+        return TypedResults.Created($"/api/v1/sessions/{id}/images/{image.Id}", image);
+    }
+
+    /// <summary>
+    /// <c>POST /api/v1/sessions/{id}/messages</c> with an <see cref="AskRequest"/> → the stored answer turn, or with
+    /// <c>"stream": true</c> Server-Sent Events: <c>delta</c> events (<c>{"type":"delta","text":…}</c>), then one
+    /// <c>done</c> event with the turn (or one <c>error</c> event with a problem code). Closing the connection cancels
+    /// the generation and frees its slot; nothing is stored for a cancelled turn.
+    /// </summary>
+    public static async Task<Results<Ok<AskAnswer>, ServerSentEventsResult<AskEvent>>> Ask(string id, HttpContext context,
+        ISessionDirectory sessions, ApiKeys keys, IOptions<VloOptions> options)
+    {
+        var session = await sessions.GetAsync(id, Owner(context, keys), context.RequestAborted);
+        var request = await ReadAskRequestAsync(context.Request, options.Value.Limits.MaxRequestBytes, context.RequestAborted);
+        var events = session.AskAsync(request, context.RequestAborted).GetAsyncEnumerator(context.RequestAborted);
+        try
+        {
+            // The first event is awaited before anything is written, so a busy session, a bad image id or a full
+            // queue still becomes a proper problem response (the checks run when the stream starts).
+            if (!await events.MoveNextAsync()) throw new InvalidOperationException("the session's answer ended without a completion");
+            if (!request.Stream)
+            {
+                var current = events.Current;
+                while (current is not AskCompleted && await events.MoveNextAsync()) current = events.Current;
+                await events.DisposeAsync();
+                return current is AskCompleted done
+                    ? TypedResults.Ok(new AskAnswer(id, done.Turn))
+                    : throw new InvalidOperationException("the session's answer ended without a completion");
+            }
+            return TypedResults.ServerSentEvents(AsServerSentEvents(events));
+        }
+        catch
+        {
+            await events.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>The answer as SSE items: the already-read first event, the rest, and an <c>error</c> event if it fails midway.</summary>
+    private static async IAsyncEnumerable<SseItem<AskEvent>> AsServerSentEvents(IAsyncEnumerator<AskEvent> events)
+    {
+        await using var _ = events;
+        var hasCurrent = true;
+        while (hasCurrent)
+        {
+            var current = events.Current;
+            yield return new SseItem<AskEvent>(current, current is AskCompleted ? "done" : "delta");
+            AskFailed? failure = null;
+            try
+            {
+                hasCurrent = await events.MoveNextAsync();
+            }
+            catch (Exception e) when (e is not OperationCanceledException && ProblemMapping.Classify(e) is { } problem)
+            {
+                failure = new AskFailed(problem.Code, e.Message);
+                hasCurrent = false;
+            }
+            if (failure is not null) yield return new SseItem<AskEvent>(failure, "error");
+        }
+    }
+
+    private static async Task<AskRequest> ReadAskRequestAsync(HttpRequest request, long maxBytes, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > maxBytes) throw new BadHttpRequestException($"The request is larger than the limit of {maxBytes} bytes.", StatusCodes.Status413PayloadTooLarge);
+        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = maxBytes;
+        try
+        {
+            return await JsonSerializer.DeserializeAsync<AskRequest>(request.Body, cancellationToken: cancellationToken)
+                ?? throw new ArgumentException("The request body must be a JSON object with a \"text\".");
+        }
+        catch (JsonException e)
+        {
+            throw new ArgumentException($"The request body is not a valid question: {e.Message}", e);
+        }
+    }
+
+    private static string Owner(HttpContext context, ApiKeys keys) =>
+        keys.OwnerOf(context) ?? throw new InvalidOperationException("the API key middleware let an unauthenticated call through");
+}
