@@ -25,7 +25,9 @@ public static class ServiceRegistration
         services.AddSingleton<ThroughputSampler>();
         services.AddHostedService(sp => sp.GetRequiredService<ThroughputSampler>());
         services.AddSingleton<ImageUrlLoader>();
-        services.AddHttpClient(ImageUrlLoader.HttpClientName, c => c.Timeout = ImageUrlLoader.FetchTimeout);
+        // No redirects: an allowed host must not be able to send the fetch on to a host that is not allowed.
+        services.AddHttpClient(ImageUrlLoader.HttpClientName, c => c.Timeout = ImageUrlLoader.FetchTimeout)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
         // Bodies are capped by Kestrel before they are read in full (413); endpoints that buffer JSON cap it again.
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<VloOptions>>((kestrel, vlo) => kestrel.Limits.MaxRequestBodySize = vlo.Value.Limits.MaxRequestBytes);
         // Session grains and their store: services.AddSessionGrains(...) (grains/), added with issue 6's session work.
