@@ -3,12 +3,15 @@ using VLOrleans.Silo.Endpoints;
 using VLOrleans.Silo.Hosting;
 using VLOrleans.Silo.Hubs;
 
-var builder = WebApplication.CreateBuilder(args);
+// Content root = the executable's folder, so appsettings.json is found whatever the working directory (make run, tests).
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.Services.AddVLOrleans(builder.Configuration);
 
 var app = builder.Build();
 app.UseVLOrleans();
 app.MapHealthEndpoints();
+app.MapOpenAiEndpoints();
+app.MapChatEndpoints();
 app.MapSessionEndpoints();
 app.MapHub<SessionHub>("/hubs/chat");
 app.Run();

@@ -19,6 +19,7 @@ public sealed class ProblemMapping(IProblemDetailsService problems, IOptions<Vlo
 {
     public static (int Status, string Code, string Title)? Classify(Exception exception) => exception switch
     {
+        RequestRejectedException e => (e.Status, e.Code, "Request rejected"),
         SessionNotFoundException => (StatusCodes.Status404NotFound, ProblemCodes.SessionNotFound, "Session not found"),
         SessionBusyException => (StatusCodes.Status409Conflict, ProblemCodes.SessionBusy, "Session is busy"),
         ImageNotFoundException => (StatusCodes.Status404NotFound, ProblemCodes.ImageNotFound, "Image not found"),

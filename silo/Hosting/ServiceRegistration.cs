@@ -1,6 +1,10 @@
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
 using VLOrleans.Grains.Inference;
+using VLOrleans.Silo.Endpoints.OpenAi;
 using VLOrleans.Silo.Endpoints.Sessions;
 using VLOrleans.Silo.Errors;
+using VLOrleans.Silo.Observability;
 using VLOrleans.Silo.Security;
 
 namespace VLOrleans.Silo.Hosting;
@@ -17,12 +21,23 @@ public static class ServiceRegistration
         services.AddProblemDetails();
         services.AddExceptionHandler<ProblemMapping>();
         services.AddSignalR();
+        services.AddSingleton<ServerMetrics>();
+        services.AddSingleton<ThroughputSampler>();
+        services.AddHostedService(sp => sp.GetRequiredService<ThroughputSampler>());
+        services.AddSingleton<ImageUrlLoader>();
+        // No redirects: an allowed host must not be able to send the fetch on to a host that is not allowed.
+        services.AddHttpClient(ImageUrlLoader.HttpClientName, c => c.Timeout = ImageUrlLoader.FetchTimeout)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
+        // Bodies are capped by Kestrel before they are read in full (413); endpoints that buffer JSON cap it again.
+        services.AddOptions<KestrelServerOptions>().Configure<IOptions<VloOptions>>((kestrel, vlo) => kestrel.Limits.MaxRequestBodySize = vlo.Value.Limits.MaxRequestBytes);
+        // Session grains and their store: services.AddSessionGrains(...) (grains/), added with issue 6's session work.
         services.AddSessionGrains();
         return services;
     }
 
     public static WebApplication UseVLOrleans(this WebApplication app)
     {
+        app.Use(RequestMetricsMiddleware.RecordAsync); // outermost: sees the status the exception handler chose
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.Use(ApiKeys.RequireKeyAsync);

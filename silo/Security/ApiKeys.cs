@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
 using VLOrleans.Contracts;
+using VLOrleans.Silo.Endpoints.OpenAi;
 using VLOrleans.Silo.Hosting;
 
 namespace VLOrleans.Silo.Security;
@@ -45,7 +46,13 @@ public sealed class ApiKeys(IOptions<VloOptions> options)
         }
         context.Response.StatusCode = StatusCodes.Status401Unauthorized;
         context.Response.Headers.WWWAuthenticate = "Bearer";
-        await Results.Problem(statusCode: 401, title: "Unauthorized", detail: "This server needs an API key: send Authorization: Bearer <key>.",
+        const string message = "This server needs an API key: send Authorization: Bearer <key>.";
+        if (path.StartsWithSegments("/v1"))
+        {
+            await OpenAiErrors.Result(StatusCodes.Status401Unauthorized, ProblemCodes.Unauthorized, message, null, context).ExecuteAsync(context).ConfigureAwait(false);
+            return;
+        }
+        await Results.Problem(statusCode: 401, title: "Unauthorized", detail: message,
             extensions: new Dictionary<string, object?> { ["code"] = ProblemCodes.Unauthorized }).ExecuteAsync(context).ConfigureAwait(false);
     }
 }

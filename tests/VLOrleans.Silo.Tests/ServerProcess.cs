@@ -20,6 +20,21 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _output = new();
+
+    /// <summary>The server's last 200 lines of console output (for failure messages).</summary>
+    public string RecentOutput => string.Join('\n', _output);
+
+    /// <summary>True while the server process runs.</summary>
+    public bool IsRunning => !_process.HasExited;
+
+    private void Keep(string? line)
+    {
+        if (line is null) return;
+        _output.Enqueue(line);
+        while (_output.Count > 200) _output.TryDequeue(out _);
+    }
+
     public static async Task<ServerProcess> StartAsync(IReadOnlyDictionary<string, string>? environment = null, CancellationToken cancellationToken = default)
     {
         var port = FreeLoopbackPort();
@@ -30,11 +45,11 @@ public sealed class ServerProcess : IAsyncDisposable
         info.ArgumentList.Add($"http://127.0.0.1:{port}");
         foreach (var (key, value) in environment ?? new Dictionary<string, string>()) info.Environment[key] = value;
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start the server");
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        var server = new ServerProcess(process, new Uri($"http://127.0.0.1:{port}"));
+        process.OutputDataReceived += (_, e) => server.Keep(e.Data);
+        process.ErrorDataReceived += (_, e) => server.Keep(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var server = new ServerProcess(process, new Uri($"http://127.0.0.1:{port}"));
         await server.WaitUntilAliveAsync(TimeSpan.FromSeconds(60), cancellationToken);
         return server;
     }
@@ -45,7 +60,7 @@ public sealed class ServerProcess : IAsyncDisposable
         var deadline = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < deadline)
         {
-            if (_process.HasExited) throw new InvalidOperationException($"server exited with code {_process.ExitCode}");
+            if (_process.HasExited) throw new InvalidOperationException($"server exited with code {_process.ExitCode}:\n{RecentOutput}");
             try
             {
                 using var response = await http.GetAsync("/healthz", cancellationToken);

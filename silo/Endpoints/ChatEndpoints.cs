@@ -1,0 +1,81 @@
+using System.Text;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using VLOrleans.Engine.Generation;
+using VLOrleans.Engine.Text;
+using VLOrleans.Grains.Inference;
+using VLOrleans.Silo.Errors;
+using VLOrleans.Silo.Hosting;
+using VLOrleans.Silo.Observability;
+
+namespace VLOrleans.Silo.Endpoints;
+
+/// <summary>
+/// The one-shot API the seed projects used: <c>POST /api/v1/chat</c> with <c>{"image": base64, "question": …}</c>
+/// → <c>{"response", "timestamp", "model"}</c>. No session; the vision cache still makes a resent image cheap.
+/// Errors are problem+json (<see cref="ProblemMapping"/>).
+/// </summary>
+public static class ChatEndpoints
+{
+    public static IEndpointRouteBuilder MapChatEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/api/v1/chat", AskAsync);
+        return app;
+    }
+
+    public static async Task<Ok<OneShotAnswer>> AskAsync(HttpContext http, InferenceGrain inference, ServerMetrics metrics, IOptions<VloOptions> options)
+    {
+        var settings = options.Value;
+        var cancellation = http.RequestAborted;
+        var request = await BoundedJson.ReadAsync<OneShotQuestion>(http.Request, settings.Limits.MaxRequestBytes, null, cancellation);
+        if (string.IsNullOrWhiteSpace(request.Question)) throw RequestRejectedException.Invalid("question must be a non-empty string.", "question");
+        if (request.MaxTokens is { } m && (m < 1 || m > settings.Limits.MaxAnswerTokens))
+            throw RequestRejectedException.Invalid($"max_tokens must be between 1 and {settings.Limits.MaxAnswerTokens}.", "max_tokens");
+
+        var engine = inference.Engine;
+        var parts = new List<ChatContent>();
+        var images = new List<PreparedImage>();
+        if (!string.IsNullOrEmpty(request.Image))
+        {
+            images.Add(await engine.PrepareImageAsync(Base64(request.Image), cancellation));
+            parts.Add(new ImageContent());
+        }
+        parts.Add(new TextContent(request.Question));
+
+        var answer = engine.Ask([ChatMessage.User([.. parts])], images, new GenerationSettings { MaxTokens = request.MaxTokens ?? 512 }, sessionKey: null, cancellation);
+        var text = new StringBuilder();
+        await foreach (var e in answer.ReadAllAsync(cancellation))
+        {
+            if (e is TokenGenerated token) text.Append(token.TextDelta);
+            else if (e is GenerationCompleted done) metrics.RecordGeneration(done);
+        }
+        return TypedResults.Ok(new OneShotAnswer(text.ToString(), DateTimeOffset.UtcNow, settings.OpenAi.ModelName));
+    }
+
+    /// <summary>Plain base64, or a data URL (browsers produce those from a file input).</summary>
+    private static byte[] Base64(string image)
+    {
+        var comma = image.StartsWith("data:", StringComparison.OrdinalIgnoreCase) ? image.IndexOf(',', StringComparison.Ordinal) : -1;
+        try
+        {
+            return Convert.FromBase64String(comma >= 0 ? image[(comma + 1)..] : image);
+        }
+        catch (FormatException)
+        {
+            throw RequestRejectedException.Invalid("image must be base64 (or a base64 data URL).", "image");
+        }
+    }
+}
+
+public sealed record OneShotQuestion
+{
+    [JsonPropertyName("image")] public string? Image { get; init; }
+    [JsonPropertyName("question")] public string? Question { get; init; }
+    [JsonPropertyName("max_tokens")] public int? MaxTokens { get; init; }
+}
+
+public sealed record OneShotAnswer(
+    [property: JsonPropertyName("response")] string Response,
+    [property: JsonPropertyName("timestamp")] DateTimeOffset Timestamp,
+    [property: JsonPropertyName("model")] string Model);

@@ -1,0 +1,37 @@
+using VLOrleans.Engine.Generation;
+using VLOrleans.Engine.Text;
+
+namespace VLOrleans.Silo.Endpoints.OpenAi;
+
+/// <summary>
+/// Engine tokens as OpenAI log-probability entries. The token string is the token's text on its own (a token that
+/// is part of a UTF-8 character shows U+FFFD, as OpenAI's does) and <c>bytes</c> are its exact UTF-8 bytes, so a
+/// client that concatenates the bytes of every entry gets the answer's bytes.
+/// </summary>
+public sealed class LogprobViews(QwenTokenizer tokenizer, IReadOnlyList<int> stopTokenIds, bool keepStopTokens)
+{
+    /// <summary>The entry for a generated token, or null for what OpenAI leaves out: the stop token that ended the
+    /// answer, and the engine's end-of-stream text flush (token id -1).</summary>
+    public TokenLogprobView? Of(TokenGenerated token)
+    {
+        if (token.TokenId < 0 || (!keepStopTokens && stopTokenIds.Contains(token.TokenId))) return null;
+        var top = token.TopLogprobs is { } alternatives
+            ? alternatives.Select(a => new TopLogprobView(Text(a.TokenId), a.Logprob, Bytes(a.TokenId))).ToArray()
+            : [];
+        return new TokenLogprobView(Text(token.TokenId), token.Logprob, Bytes(token.TokenId), top);
+    }
+
+    // Ids past the tokenizer's vocabulary (padding rows of the embedding table) stand for no text.
+    private bool IsText(int id) => (uint)id < (uint)tokenizer.VocabularyCount;
+
+    private string Text(int id) => IsText(id) ? tokenizer.Decode([id]) : "";
+
+    private int[] Bytes(int id)
+    {
+        if (!IsText(id)) return [];
+        var bytes = tokenizer.BytesOf(id);
+        var ints = new int[bytes.Length];
+        for (var i = 0; i < bytes.Length; i++) ints[i] = bytes[i];
+        return ints;
+    }
+}

@@ -1,0 +1,101 @@
+using System.Diagnostics;
+using System.Text.Json.Serialization;
+using VLOrleans.Contracts;
+using VLOrleans.Engine.Generation;
+using VLOrleans.Grains.Inference;
+using VLOrleans.Silo.Hosting;
+
+namespace VLOrleans.Silo.Observability;
+
+/// <summary><c>GET /api/v1/status</c>: what this node runs and how full it is, for people and dashboards.</summary>
+public sealed record StatusReport(
+    [property: JsonPropertyName("ready")] bool Ready,
+    [property: JsonPropertyName("load_error")] string? LoadError,
+    [property: JsonPropertyName("uptime_seconds")] double UptimeSeconds,
+    [property: JsonPropertyName("model")] ModelStatus? Model,
+    [property: JsonPropertyName("device")] DeviceStatus Device,
+    [property: JsonPropertyName("memory")] MemoryStatus Memory,
+    [property: JsonPropertyName("vision_cache")] VisionCacheStatus? VisionCache,
+    [property: JsonPropertyName("slots")] SlotStatus? Slots,
+    [property: JsonPropertyName("queue")] QueueStatus? Queue,
+    [property: JsonPropertyName("sessions_active")] int? SessionsActive)
+{
+    public static StatusReport Build(InferenceGrain inference, ThroughputSampler throughput, VloOptions options, ISessionDirectory? sessions)
+    {
+        using var process = Process.GetCurrentProcess();
+        var engine = inference.IsReady ? inference.Engine : null;
+        var gc = GC.GetGCMemoryInfo();
+        var memory = new MemoryStatus(process.WorkingSet64, GC.GetTotalMemory(false), gc.HeapSizeBytes, process.PrivateMemorySize64);
+        var device = new DeviceStatus(options.Engine.DecoderDevice, options.Engine.VisionDevice, options.Engine.CudaDeviceId, Environment.ProcessorCount,
+            engine?.Options.DecoderThreads ?? options.Engine.DecoderThreads, engine?.Options.VisionThreads ?? options.Engine.VisionThreads,
+            engine?.Options.PreprocessingThreads ?? options.Engine.PreprocessingThreads);
+        var uptime = (DateTime.Now - process.StartTime).TotalSeconds;
+        if (engine is null)
+            return new StatusReport(false, inference.LoadError, uptime, null, device, memory, null, null, null, sessions?.ActiveCount);
+
+        var worker = engine.Worker.Statistics;
+        var cache = engine.VisionCache.Statistics;
+        var configured = !string.IsNullOrEmpty(options.Model.Variant);
+        var model = new ModelStatus(
+            Path.GetFullPath(engine.Package.Folder), engine.Family.ToString(), engine.Variant,
+            configured ? "configured (VLO:Model:Variant)" : $"automatic: the most precise variant whose files fit VLO:Model:WeightMemoryBudgetBytes = {options.Model.WeightMemoryBudgetBytes}",
+            engine.Package.VariantNames.ToDictionary(v => v, v => VisionLanguageEngine.VariantBytes(engine.Package, v)),
+            engine.Package.Manifest.Vision.DeepstackCount > 0, engine.Package.Manifest.Vision.DeepstackCount,
+            engine.Options.MaxSequenceLength, options.OpenAi.ModelName);
+        return new StatusReport(true, null, uptime, model, device, memory,
+            new VisionCacheStatus(cache.Count, cache.Bytes, cache.CapacityBytes, cache.Hits, cache.Misses, cache.Evictions, engine.Vision.EncodeCount),
+            new SlotStatus(worker.Slots.Slots, worker.Slots.Busy, worker.Slots.Resident, worker.Slots.Evictions, worker.Slots.ResidentHits),
+            new QueueStatus(worker.Waiting, engine.Options.MaxWaitingRequests, worker.Steps, worker.TokensGenerated, worker.PromptTokensPrefilled, throughput.TokensPerSecond),
+            sessions?.ActiveCount);
+    }
+}
+
+public sealed record ModelStatus(
+    [property: JsonPropertyName("folder")] string Folder,
+    [property: JsonPropertyName("family")] string Family,
+    [property: JsonPropertyName("variant")] string Variant,
+    [property: JsonPropertyName("variant_choice")] string VariantChoice,
+    [property: JsonPropertyName("variant_bytes")] IReadOnlyDictionary<string, long> VariantBytes,
+    [property: JsonPropertyName("deepstack")] bool DeepStack,
+    [property: JsonPropertyName("deepstack_layers")] int DeepStackLayers,
+    [property: JsonPropertyName("max_sequence_length")] int MaxSequenceLength,
+    [property: JsonPropertyName("served_name")] string ServedName);
+
+public sealed record DeviceStatus(
+    [property: JsonPropertyName("decoder")] string Decoder,
+    [property: JsonPropertyName("vision")] string Vision,
+    [property: JsonPropertyName("cuda_device_id")] int CudaDeviceId,
+    [property: JsonPropertyName("processor_count")] int ProcessorCount,
+    [property: JsonPropertyName("decoder_threads")] int DecoderThreads,
+    [property: JsonPropertyName("vision_threads")] int VisionThreads,
+    [property: JsonPropertyName("preprocessing_threads")] int PreprocessingThreads);
+
+public sealed record MemoryStatus(
+    [property: JsonPropertyName("working_set_bytes")] long WorkingSetBytes,
+    [property: JsonPropertyName("gc_allocated_bytes")] long GcAllocatedBytes,
+    [property: JsonPropertyName("gc_heap_bytes")] long GcHeapBytes,
+    [property: JsonPropertyName("private_bytes")] long PrivateBytes);
+
+public sealed record VisionCacheStatus(
+    [property: JsonPropertyName("entries")] int Entries,
+    [property: JsonPropertyName("bytes")] long Bytes,
+    [property: JsonPropertyName("capacity_bytes")] long CapacityBytes,
+    [property: JsonPropertyName("hits")] long Hits,
+    [property: JsonPropertyName("misses")] long Misses,
+    [property: JsonPropertyName("evictions")] long Evictions,
+    [property: JsonPropertyName("encodes")] long Encodes);
+
+public sealed record SlotStatus(
+    [property: JsonPropertyName("total")] int Total,
+    [property: JsonPropertyName("active")] int Active,
+    [property: JsonPropertyName("resident")] int Resident,
+    [property: JsonPropertyName("evictions")] long Evictions,
+    [property: JsonPropertyName("resident_hits")] long ResidentHits);
+
+public sealed record QueueStatus(
+    [property: JsonPropertyName("waiting")] int Waiting,
+    [property: JsonPropertyName("capacity")] int Capacity,
+    [property: JsonPropertyName("steps")] long Steps,
+    [property: JsonPropertyName("tokens_generated")] long TokensGenerated,
+    [property: JsonPropertyName("prompt_tokens_prefilled")] long PromptTokensPrefilled,
+    [property: JsonPropertyName("tokens_per_second")] double TokensPerSecond);
