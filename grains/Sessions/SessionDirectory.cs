@@ -83,9 +83,10 @@ public sealed class SessionDirectory : ISessionDirectory, IAsyncDisposable
     }
 
     /// <summary>Deactivates every actor idle for the timeout, and drops entries of deleted sessions.</summary>
-    internal void DeactivateIdle()
+    /// <param name="now">The clock (Environment.TickCount64) to judge idleness by; tests pass a later one instead of sleeping.</param>
+    internal void DeactivateIdle(long? now = null)
     {
-        var idleSince = Environment.TickCount64 - (long)_options.IdleTimeout.TotalMilliseconds;
+        var idleSince = (now ?? Environment.TickCount64) - (long)_options.IdleTimeout.TotalMilliseconds;
         foreach (var pair in _active)
         {
             if (!pair.Value.IsValueCreated || !pair.Value.Value.IsCompletedSuccessfully) continue;

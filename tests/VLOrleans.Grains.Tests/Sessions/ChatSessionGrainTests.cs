@@ -134,13 +134,18 @@ public sealed class ChatSessionGrainTests(TinyEngineFixture fixture) : IClassFix
     [Fact]
     public async Task An_idle_actor_is_deactivated_and_reactivates_from_the_store_with_its_turns()
     {
-        await using var bed = new SessionTestBed(fixture.Inference, new ChatSessionOptions { IdleTimeout = TimeSpan.FromMilliseconds(300) });
+        // An hour's timeout: the sweep timer never fires during the test; the test moves the clock itself, so a
+        // slow machine cannot deactivate the reactivated actor under the test's feet.
+        var timeout = TimeSpan.FromHours(1);
+        await using var bed = new SessionTestBed(fixture.Inference, new ChatSessionOptions { IdleTimeout = timeout });
         var session = await bed.Sessions.CreateAsync("");
         await session.AddImageAsync(Photo("sam__dog.jpg"), "dog.jpg");
         var (_, first) = await AnswerAsync(session, Greedy("What animal is this?"));
         var before = await session.GetAsync();
 
-        for (var i = 0; i < 100 && bed.Sessions.ActiveCount > 0; i++) await Task.Delay(100);
+        bed.Directory.DeactivateIdle(now: Environment.TickCount64);
+        Assert.Equal(1, bed.Sessions.ActiveCount); // used just now: not idle yet
+        bed.Directory.DeactivateIdle(now: Environment.TickCount64 + (long)(2 * timeout).TotalMilliseconds);
         Assert.Equal(0, bed.Sessions.ActiveCount);
         Assert.Empty(((ChatSessionGrain)session).HeldImageIds); // embeddings let go with the activation
 
