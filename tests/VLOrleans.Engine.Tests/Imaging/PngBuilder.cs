@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Text;
+using VLOrleans.Engine.Imaging.Decoding;
 
 namespace VLOrleans.Engine.Tests.Imaging;
 
@@ -10,7 +11,6 @@ namespace VLOrleans.Engine.Tests.Imaging;
 /// </summary>
 public static class PngBuilder
 {
-    private static readonly uint[] CrcTable = MakeCrcTable();
 
     /// <summary>Builds a PNG; <paramref name="rows"/> are raw scanlines without the filter byte.</summary>
     public static byte[] Build(int width, int height, int bitDepth, int colorType, byte[][] rows,
@@ -60,27 +60,8 @@ public static class PngBuilder
         s.Write(len);
         var typeAndData = Encoding.ASCII.GetBytes(type).Concat(data).ToArray();
         s.Write(typeAndData);
-        BinaryPrimitives.WriteUInt32BigEndian(len, Crc32(typeAndData));
+        BinaryPrimitives.WriteUInt32BigEndian(len, PngCrc.Of(typeAndData));
         s.Write(len);
-    }
-
-    private static uint Crc32(byte[] data)
-    {
-        var c = 0xFFFFFFFFu;
-        foreach (var b in data) c = CrcTable[(c ^ b) & 0xFF] ^ (c >> 8);
-        return c ^ 0xFFFFFFFFu;
-    }
-
-    private static uint[] MakeCrcTable()
-    {
-        var table = new uint[256];
-        for (uint n = 0; n < 256; n++)
-        {
-            var c = n;
-            for (var k = 0; k < 8; k++) c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-            table[n] = c;
-        }
-        return table;
     }
 }
 

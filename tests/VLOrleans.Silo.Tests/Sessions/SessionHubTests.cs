@@ -53,14 +53,14 @@ public sealed class SessionHubTests
             var longStream = await hub.StartStreamAsync("Ask", other, Question("Tell me everything.", 2000));
             Assert.Equal(2, (await hub.NextOfAsync(longStream))["type"]!.GetValue<int>());
             await hub.CancelAsync(longStream);
-            var follow = await RetryWhileBusyAsync(() => hub.InvokeAsync("ResumeSession", other));
+            var follow = await BusyRetry.RetryWhileBusyAsync(() => hub.InvokeAsync("ResumeSession", other));
             Assert.Empty(follow!["turns"]!.AsArray());
             var next = await hub.StartStreamAsync("Ask", id, Question("Is it colourful?", 4));
             JsonObject last;
             while ((last = await hub.NextOfAsync(next))["type"]!.GetValue<int>() == 2) { }
             Assert.Null(last["error"]);
             Assert.Equal(4, (await hub.InvokeAsync("ResumeSession", id))!["turns"]!.AsArray().Count);
-            var afterCancel = await RetryWhileBusyAsync(async () => await AskAsync(http, other, "Short one?", 2));
+            var afterCancel = await BusyRetry.RetryWhileBusyAsync(async () => await AskAsync(http, other, "Short one?", 2));
             Assert.Equal(1, afterCancel["turn"]!["index"]!.GetValue<int>());
 
             // Errors come back as hub errors named by their problem code.
@@ -70,21 +70,6 @@ public sealed class SessionHubTests
         finally
         {
             Directory.Delete(data, recursive: true);
-        }
-    }
-
-    private static async Task<T> RetryWhileBusyAsync<T>(Func<Task<T>> call)
-    {
-        for (var i = 0; ; i++)
-        {
-            try
-            {
-                return await call();
-            }
-            catch (Exception) when (i < 50)
-            {
-                await Task.Delay(100);
-            }
         }
     }
 }

@@ -137,7 +137,7 @@ public sealed class SessionRestTests
                 using var second = await http.PostAsJsonAsync($"/api/v1/sessions/{id}/messages", new { text = "me too", max_tokens = 2 });
                 await AssertProblemAsync(second, HttpStatusCode.Conflict, "session_busy");
             } // closing the stream cancels the first answer
-            var session = await RetryWhileBusyAsync(() => AskAsync(http, id, "Still there?"));
+            var session = await BusyRetry.RetryWhileBusyAsync(() => AskAsync(http, id, "Still there?"));
             Assert.Equal(1, session["turn"]!["index"]!.GetValue<int>()); // the cancelled turn stored nothing
         }
         finally
@@ -174,22 +174,6 @@ public sealed class SessionRestTests
         finally
         {
             Directory.Delete(data, recursive: true);
-        }
-    }
-
-    /// <summary>Closing a stream cancels its turn within a loop step; until then the session is briefly still busy.</summary>
-    private static async Task<T> RetryWhileBusyAsync<T>(Func<Task<T>> call)
-    {
-        for (var i = 0; ; i++)
-        {
-            try
-            {
-                return await call();
-            }
-            catch (Exception) when (i < 50)
-            {
-                await Task.Delay(100);
-            }
         }
     }
 }
