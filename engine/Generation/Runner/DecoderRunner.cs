@@ -101,15 +101,12 @@ public sealed class DecoderRunner : IModelRunner
         for (var i = 0; i < count; i++) longIds[i] = ids[i];
         _embeddings.Lookup(longIds, embeds);
         var perLayer = new float[Math.Max(count * _deepstack * _hidden, 1)];
-        var padsBefore = request.Prompt.Ids.AsSpan(0, start).Count((int)_imageTokenId);
-        var cursor = new ImageRowCursor(request.Images, padsBefore);
-        for (var s = 0; s < count; s++)
+        if (request.Images.Count > 0)
         {
-            if (ids[s] != _imageTokenId) continue;
-            var (image, row) = cursor.Next();
-            image.Features.AsSpan(row * _hidden, _hidden).CopyTo(embeds.AsSpan(s * _hidden, _hidden));
-            for (var d = 0; d < _deepstack && d < image.Deepstack.Count; d++)
-                image.Deepstack[d].AsSpan(row * _hidden, _hidden).CopyTo(perLayer.AsSpan((s * _deepstack + d) * _hidden, _hidden));
+            var blocks = request.Images.Select(i => new ImageFeatureBlock(i.Features, i.Deepstack.Select(d => (ReadOnlyMemory<float>)d).ToArray())).ToArray();
+            var padsBefore = request.Prompt.Ids.AsSpan(0, start).Count((int)_imageTokenId);
+            MultimodalEmbeddings.ScatterImageFeatures(longIds, _imageTokenId, blocks, _hidden, embeds, padsBefore);
+            if (_deepstack > 0) MultimodalEmbeddings.BuildPerLayerInputs(longIds, _imageTokenId, blocks, _deepstack, _hidden, perLayer, padsBefore);
         }
 
         // position_ids [3, 1, S]: this chunk's slice of each plane

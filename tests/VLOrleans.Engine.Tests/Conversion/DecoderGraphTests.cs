@@ -114,8 +114,9 @@ public sealed class DecoderGraphTests(ITestOutputHelper output)
         var perLayer = new float[ids.Length * deepstack.Length * h];
         if (features.Length > 0)
         {
-            MultimodalEmbeddings.ScatterImageFeatures(ids, config.ImageTokenId, features, h, embeds, firstFeatureRow);
-            MultimodalEmbeddings.BuildPerLayerInputs(ids, config.ImageTokenId, deepstack.Select(d => (ReadOnlyMemory<float>)d).ToArray(), h, perLayer, firstFeatureRow);
+            ImageFeatureBlock[] images = [new(features, deepstack.Select(d => (ReadOnlyMemory<float>)d).ToArray())];
+            MultimodalEmbeddings.ScatterImageFeatures(ids, config.ImageTokenId, images, h, embeds, firstFeatureRow);
+            MultimodalEmbeddings.BuildPerLayerInputs(ids, config.ImageTokenId, images, deepstack.Length, h, perLayer, firstFeatureRow);
         }
         return (embeds, perLayer);
     }

@@ -57,19 +57,25 @@ public sealed class HostHelperTests
         float[] features = [10, 11, 20, 21, 30, 31];
         float[] deep0 = [-10, -11, -20, -21, -30, -31];
         float[] deep1 = [100, 101, 200, 201, 300, 301];
-        var embeds = Enumerable.Repeat(7f, ids.Length * hidden).ToArray();
-        Assert.Equal(3, MultimodalEmbeddings.ScatterImageFeatures(ids, image, features, hidden, embeds));
-        Assert.Equal([7, 7, 10, 11, 20, 21, 7, 7, 30, 31], embeds);
-        var perLayer = Enumerable.Repeat(9f, ids.Length * 2 * hidden).ToArray();
-        Assert.Equal(3, MultimodalEmbeddings.BuildPerLayerInputs(ids, image, [deep0, deep1], hidden, perLayer));
-        Assert.Equal([0, 0, 0, 0, -10, -11, 100, 101, -20, -21, 200, 201, 0, 0, 0, 0, -30, -31, 300, 301], perLayer);
+        // The same three rows as one image, or as two images (2 rows + 1 row) taken one after the other.
+        ImageFeatureBlock[] one = [new(features, [deep0, deep1])];
+        ImageFeatureBlock[] two = [new(features.AsMemory(0, 4), [deep0.AsMemory(0, 4), deep1.AsMemory(0, 4)]), new(features.AsMemory(4), [deep0.AsMemory(4), deep1.AsMemory(4)])];
+        foreach (var images in new[] { one, two })
+        {
+            var embeds = Enumerable.Repeat(7f, ids.Length * hidden).ToArray();
+            Assert.Equal(3, MultimodalEmbeddings.ScatterImageFeatures(ids, image, images, hidden, embeds));
+            Assert.Equal([7, 7, 10, 11, 20, 21, 7, 7, 30, 31], embeds);
+            var perLayer = Enumerable.Repeat(9f, ids.Length * 2 * hidden).ToArray();
+            Assert.Equal(3, MultimodalEmbeddings.BuildPerLayerInputs(ids, image, images, 2, hidden, perLayer));
+            Assert.Equal([0, 0, 0, 0, -10, -11, 100, 101, -20, -21, 200, 201, 0, 0, 0, 0, -30, -31, 300, 301], perLayer);
 
-        // A chunk [image, 2, image] starting after the first image token continues at feature row 1.
-        long[] chunk = [image, 2, image];
-        var chunkEmbeds = new float[chunk.Length * hidden];
-        Assert.Equal(2, MultimodalEmbeddings.ScatterImageFeatures(chunk, image, features, hidden, chunkEmbeds, firstFeatureRow: 1));
-        Assert.Equal([20, 21, 0, 0, 30, 31], chunkEmbeds);
-        Assert.Throws<ArgumentException>(() => MultimodalEmbeddings.ScatterImageFeatures(chunk, image, features, hidden, chunkEmbeds, firstFeatureRow: 2));
+            // A chunk [image, 2, image] starting after the first image token continues at feature row 1.
+            long[] chunk = [image, 2, image];
+            var chunkEmbeds = new float[chunk.Length * hidden];
+            Assert.Equal(2, MultimodalEmbeddings.ScatterImageFeatures(chunk, image, images, hidden, chunkEmbeds, firstFeatureRow: 1));
+            Assert.Equal([20, 21, 0, 0, 30, 31], chunkEmbeds);
+            Assert.Throws<ArgumentException>(() => MultimodalEmbeddings.ScatterImageFeatures(chunk, image, images, hidden, chunkEmbeds, firstFeatureRow: 2));
+        }
     }
 
     [Fact]

@@ -1,26 +1,14 @@
 using VLOrleans.Engine.Generation;
-using VLOrleans.Engine.Models.Conversion;
 using VLOrleans.Engine.Tests.TestSupport;
-using VLOrleans.Engine.Tests.TinyModels;
 using VLOrleans.Engine.Text;
 
 namespace VLOrleans.Engine.Tests.Generation;
 
-/// <summary>The tiny Qwen3-VL checkpoint converted once per run (fp32) for end-to-end engine tests, and helpers to ask it.</summary>
+/// <summary>The tiny Qwen3-VL package (converted once per run) loaded for end-to-end engine tests, and helpers to ask it.</summary>
 internal static class TinyEngine
 {
-    private static readonly Lazy<string> LazyPackage = new(() =>
-    {
-        var folder = Path.Combine(Path.GetTempPath(), $"vlo-engine-tiny-{Environment.ProcessId}");
-        ModelConverter.Convert(TinyModelFiles.Qwen3VlTiny, folder, new ConversionOptions { Weights = WeightFormat.Fp32 });
-        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-        {
-            try { Directory.Delete(folder, recursive: true); } catch (IOException) { }
-        };
-        return folder;
-    });
-
-    public static string PackageFolder => LazyPackage.Value;
+    /// <summary>The converted tiny package the conversion tests build (it holds an fp32 variant among others).</summary>
+    public static string PackageFolder => Conversion.TinyPackage.Folder;
 
     public static VisionLanguageEngine Load(int slots = 4, int chunk = 256, int maxLength = 1024, int maxWaiting = 64) =>
         VisionLanguageEngine.Load(new EngineOptions
