@@ -73,14 +73,20 @@ public sealed class RealCorpusTests
         Assert.True(facts.WasScaledDown);
     }
 
-    /// <summary>SHA-256 over int32 LE width, int32 LE height and the pixels, computed here independently.</summary>
+    /// <summary>
+    /// The documented tree hash, computed here independently and sequentially: SHA-256 over the domain tag, int32 LE
+    /// width and height, then the SHA-256 of each 1 MiB piece of the pixels.
+    /// </summary>
     internal static string ReferenceHash(RgbImage image)
     {
-        var buffer = new byte[8 + image.Pixels.Length];
-        BitConverter.TryWriteBytes(buffer.AsSpan(0, 4), image.Width);
-        BitConverter.TryWriteBytes(buffer.AsSpan(4, 4), image.Height);
-        image.Pixels.CopyTo(buffer, 8);
-        return Convert.ToHexString(SHA256.HashData(buffer)).ToLowerInvariant();
+        using var root = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        root.AppendData("vlo-rgb-tree-1"u8);
+        root.AppendData(BitConverter.GetBytes(image.Width));
+        root.AppendData(BitConverter.GetBytes(image.Height));
+        const int piece = 1024 * 1024;
+        for (int offset = 0; offset == 0 || offset < image.Pixels.Length; offset += piece)
+            root.AppendData(SHA256.HashData(image.Pixels.AsSpan(offset, Math.Min(piece, image.Pixels.Length - offset))));
+        return Convert.ToHexString(root.GetHashAndReset()).ToLowerInvariant();
     }
 
     internal static ImageFormat ExpectedFormat(string manifestFormat) => manifestFormat switch
