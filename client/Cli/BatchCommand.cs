@@ -11,7 +11,8 @@ namespace VLOrleans.Cli;
 /// up to <c>--concurrency</c> images in flight. Results go to JSONL or CSV (by <c>--out</c>'s extension; JSONL on stdout
 /// without it) in input order whatever order they finish in; an image that fails (unreadable, corrupt, refused) becomes
 /// a row with its error code, not the end of the batch. Progress and ETA, then a summary, go to stderr.
-/// Exit code 0 when every image was answered, 1 when some failed, 2 for a usage error.
+/// Exit code 0 when every image was answered, 1 when some failed, 2 for a usage error. A failure that is not about one
+/// image (server unreachable, API key refused, model not loadable) stops the batch with exit code 1.
 /// </summary>
 internal static class BatchCommand
 {
@@ -68,6 +69,10 @@ internal static class BatchCommand
         return command;
     }
 
+    /// <summary>Failures that are not about one image: every other image would fail the same way, so the batch stops
+    /// (rows already written stay) instead of writing the same error N times.</summary>
+    private static readonly HashSet<string> StopsTheBatch = new(StringComparer.Ordinal) { "usage", "connection_failed", "unauthorized", "model_load_failed" };
+
     private static async Task<BatchRow> AnswerOneAsync(IVlBackend answers, BatchInput input, string question, AnswerSettings settings, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
@@ -78,7 +83,7 @@ internal static class BatchCommand
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return new BatchRow { File = input.Name, ErrorCode = "unreadable", Error = e.Message, Seconds = clock.Elapsed.TotalSeconds };
+            return new BatchRow { File = input.Name, ErrorCode = "unreadable", Error = e.Message, Seconds = Seconds(clock) };
         }
         ImageSummary? image = null;
         try
@@ -96,14 +101,16 @@ internal static class BatchCommand
                 Height = image.Height,
                 PromptTokens = turn?.PromptTokens,
                 CompletionTokens = turn?.CompletionTokens,
-                Seconds = clock.Elapsed.TotalSeconds,
+                Seconds = Seconds(clock),
             };
         }
-        catch (VlCommandException e) when (e.Code != "usage")
+        catch (VlCommandException e) when (!StopsTheBatch.Contains(e.Code))
         {
-            return new BatchRow { File = input.Name, ErrorCode = e.Code, Error = e.Message, Width = image?.Width, Height = image?.Height, Seconds = clock.Elapsed.TotalSeconds };
+            return new BatchRow { File = input.Name, ErrorCode = e.Code, Error = e.Message, Width = image?.Width, Height = image?.Height, Seconds = Seconds(clock) };
         }
     }
+
+    private static double Seconds(Stopwatch clock) => Math.Round(clock.Elapsed.TotalSeconds, 3);
 
     private static string Summary(IReadOnlyList<BatchRow> rows, TimeSpan elapsed, string? output)
     {

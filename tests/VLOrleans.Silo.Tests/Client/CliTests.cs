@@ -126,6 +126,26 @@ public sealed class CliTests(ClientServerFixture server)
         }
     }
 
+    [Fact]
+    public async Task Batch_stops_at_once_when_the_server_refuses_the_key_instead_of_failing_every_image()
+    {
+        var folder = Directory.CreateTempSubdirectory("vl-batch-key-").FullName;
+        try
+        {
+            for (var i = 0; i < 3; i++) await File.WriteAllBytesAsync(Path.Combine(folder, $"{i}.jpg"), TinyModelServer.Photo("intel__gauge-1.jpg"));
+            var output = Path.Combine(folder, "out.jsonl");
+            var refused = await VlProcess.RunAsync(["batch", folder, "--question", "q", "--out", output, "--server", server.BaseAddress.ToString(), "--api-key", "wrong"]);
+            Assert.Equal(1, refused.ExitCode);
+            Assert.Contains("(unauthorized)", refused.StdErr);
+            Assert.DoesNotContain("answered", refused.StdErr);
+            Assert.Empty(File.ReadAllLines(output));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     [Theory]
     [InlineData("ask")]
     [InlineData("chat")]
