@@ -7,5 +7,7 @@ root.Subcommands.Add(VersionCommand.Create());
 root.Subcommands.Add(MakeTinyModelCommand.Create());
 root.Subcommands.Add(ConvertCommand.Create());
 root.Subcommands.Add(AskCommand.Create());
+root.Subcommands.Add(ChatCommand.Create());
+root.Subcommands.Add(BatchCommand.Create());
 root.Subcommands.Add(BenchEngineCommand.Create());
 return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,156 @@
+using System.Runtime.CompilerServices;
+using System.Text;
+using VLOrleans.Engine.Generation;
+using VLOrleans.Engine.Generation.Sampling;
+using VLOrleans.Engine.Imaging;
+using VLOrleans.Engine.Models;
+using VLOrleans.Engine.Text;
+
+namespace VLOrleans.Cli.Backends;
+
+/// <summary>
+/// A model package loaded in this process (no server). Each conversation keeps its own history and images and a
+/// session key, so its follow-ups reuse the resident KV; as many conversations as the engine has KV slots generate at once.
+/// </summary>
+internal sealed class LocalBackend : IVlBackend
+{
+    private readonly VisionLanguageEngine _engine;
+
+    private LocalBackend(VisionLanguageEngine engine) => _engine = engine;
+
+    public string Description => $"model {_engine.Package.Folder} ({_engine.Family}, {_engine.Variant})";
+
+    /// <exception cref="VlCommandException">The package cannot be loaded (code <c>model_load_failed</c>).</exception>
+    public static LocalBackend Load(string modelFolder, string? variant, int threads, int slotCount)
+    {
+        try
+        {
+            return new LocalBackend(VisionLanguageEngine.Load(new EngineOptions
+            {
+                ModelPath = modelFolder,
+                Variant = variant,
+                DecoderThreads = threads,
+                VisionThreads = threads,
+                SlotCount = slotCount,
+            }));
+        }
+        catch (Exception e) when (e is ModelLoadException or FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new VlCommandException("model_load_failed", e.Message, e);
+        }
+    }
+
+    public Task<IVlConversation> StartConversationAsync(string? resumeId, CancellationToken cancellationToken) => resumeId is null
+        ? Task.FromResult<IVlConversation>(new Conversation(_engine, $"vl-{Guid.NewGuid():N}"))
+        : throw new VlCommandException("invalid_request", "--session resumes a server session; in-process conversations live only as long as the command.");
+
+    public ValueTask DisposeAsync() => _engine.DisposeAsync();
+
+    internal static VlCommandException? Translate(Exception e) => e switch
+    {
+        ImageRejectedException r => new VlCommandException(r.Code, r.Message, r),
+        GenerationRejectedException g => new VlCommandException(g.Code, g.Message, g),
+        TextException t => new VlCommandException("invalid_request", t.Message, t),
+        _ => null,
+    };
+
+    /// <summary>One in-process conversation. Not thread-safe: one question at a time, as on a server session.</summary>
+    private sealed class Conversation(VisionLanguageEngine engine, string sessionKey) : IVlConversation
+    {
+        private readonly List<ChatMessage> _messages = [];
+        private readonly List<PreparedImage> _images = [];
+        private int _pendingImageCount;
+
+        public string Id => sessionKey;
+
+        public TurnSummary? LastTurn { get; private set; }
+
+        public async Task<ImageSummary> AddImageAsync(ReadOnlyMemory<byte> bytes, string fileName, CancellationToken cancellationToken)
+        {
+            PreparedImage image;
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            try
+            {
+                image = await engine.PrepareImageAsync(bytes, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (Translate(e) is { } failure)
+            {
+                throw failure;
+            }
+            _images.Add(image);
+            _pendingImageCount++;
+            return new ImageSummary(image.Facts.ContentHash, image.Facts.Format.ToString().ToLowerInvariant(), image.Facts.OriginalWidth,
+                image.Facts.OriginalHeight, image.Embeddings.TokenCount, image.WasCached ? "from the vision cache" : $"encoded in {clock.Elapsed.TotalSeconds:F2} s");
+        }
+
+        public async IAsyncEnumerable<string> AskAsync(string question, AnswerSettings settings, [EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            var parts = new List<ChatContent>();
+            for (var i = 0; i < _pendingImageCount; i++) parts.Add(new ImageContent());
+            parts.Add(new TextContent(question));
+            _messages.Add(new ChatMessage(ChatRole.User, null, parts));
+            var completed = false;
+            try
+            {
+                var generation = new GenerationSettings
+                {
+                    MaxTokens = settings.MaxTokens ?? new GenerationSettings().MaxTokens,
+                    IgnoreEos = settings.IgnoreEos,
+                    Sampling = Sampling(engine.Defaults.Sampling, settings),
+                };
+                GenerationStream stream;
+                try
+                {
+                    stream = engine.Ask(_messages, _images, generation, sessionKey, cancellationToken);
+                }
+                catch (Exception e) when (Translate(e) is { } failure)
+                {
+                    throw failure;
+                }
+                var answer = new StringBuilder();
+                await foreach (var e in stream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    if (e is TokenGenerated t)
+                    {
+                        answer.Append(t.TextDelta);
+                        if (t.TextDelta.Length > 0) yield return t.TextDelta;
+                    }
+                    else if (e is GenerationCompleted done && done.Reason != FinishReason.Cancelled)
+                    {
+                        _messages.Add(ChatMessage.Assistant(answer.ToString()));
+                        _pendingImageCount = 0;
+                        completed = true;
+                        LastTurn = new TurnSummary(answer.ToString(), done.Reason.ToString().ToLowerInvariant(), done.Usage.PromptTokens,
+                            done.Usage.ReusedPromptTokens, done.Usage.CompletionTokens, done.Timings.TimeToFirstToken.TotalMilliseconds,
+                            done.Timings.DecodeTokensPerSecond(done.Usage.CompletionTokens));
+                    }
+                }
+            }
+            finally
+            {
+                // A cancelled or failed question leaves no trace, as on the server: the next one starts from the last answer.
+                if (!completed) _messages.RemoveAt(_messages.Count - 1);
+            }
+        }
+
+        public Task<IReadOnlyList<(string Role, string Text)>> ListTurnsAsync(CancellationToken cancellationToken) =>
+            Task.FromResult<IReadOnlyList<(string Role, string Text)>>(_messages
+                .Select(m => (m.Role, m.Text ?? string.Concat(m.Parts?.OfType<TextContent>().Select(p => p.Text) ?? []))).ToList());
+
+        public ValueTask DisposeAsync()
+        {
+            engine.ForgetSession(sessionKey);
+            return ValueTask.CompletedTask;
+        }
+
+        private static SamplingParameters Sampling(SamplingParameters defaults, AnswerSettings settings)
+        {
+            var sampling = defaults;
+            if (settings.Temperature is { } t) sampling = sampling with { Temperature = t };
+            if (settings.TopP is { } p) sampling = sampling with { TopP = p };
+            if (settings.TopK is { } k) sampling = sampling with { TopK = k };
+            if (settings.Seed is { } s) sampling = sampling with { Seed = s };
+            return sampling;
+        }
+    }
+}

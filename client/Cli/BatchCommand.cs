@@ -1,0 +1,125 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text;
+using VLOrleans.Cli.Backends;
+using VLOrleans.Cli.Batch;
+
+namespace VLOrleans.Cli;
+
+/// <summary>
+/// <c>vl batch</c>: one question about every image of a folder or list (inspection photos → one answer per image), with
+/// up to <c>--concurrency</c> images in flight. Results go to JSONL or CSV (by <c>--out</c>'s extension; JSONL on stdout
+/// without it) in input order whatever order they finish in; an image that fails (unreadable, corrupt, refused) becomes
+/// a row with its error code, not the end of the batch. Progress and ETA, then a summary, go to stderr.
+/// Exit code 0 when every image was answered, 1 when some failed, 2 for a usage error. A failure that is not about one
+/// image (server unreachable, API key refused, model not loadable) stops the batch with exit code 1.
+/// </summary>
+internal static class BatchCommand
+{
+    public static Command Create()
+    {
+        var backend = new BackendOptions(defaultMaxTokens: 256);
+        var input = new Argument<string>("folder-or-list") { Description = "A folder of images, or a text file with one image path per line." };
+        var question = new Option<string>("--question") { Description = "The question asked about each image.", Required = true };
+        var output = new Option<string?>("--out") { Description = "Results file: .jsonl or .csv (default: JSONL on stdout)." };
+        var concurrency = new Option<int>("--concurrency") { Description = "Images in flight at once (1-64).", DefaultValueFactory = _ => 2 };
+        var command = new Command("batch", "Ask one question about every image of a folder or list; write one result per image (JSONL or CSV).")
+        {
+            input, question, output, concurrency,
+        };
+        backend.AddTo(command);
+        command.SetAction((parse, cancellationToken) => CommandFailures.RunAsync("batch", async () =>
+        {
+            var inFlight = parse.GetValue(concurrency);
+            if (inFlight is < 1 or > 64) throw new VlCommandException("usage", "--concurrency must be between 1 and 64");
+            var inputs = BatchInputs.From(parse.GetValue(input)!);
+            if (inputs.Count == 0) throw new VlCommandException("usage", $"no images in '{parse.GetValue(input)}'");
+
+            // The local engine gets one KV slot per image in flight, so they decode together in one batch.
+            await using var answers = backend.CreateBackend(parse, slotCount: inFlight, deleteRemoteSessions: true);
+            Console.Error.WriteLine($"{answers.Description}: {inputs.Count} images, {inFlight} at a time");
+            var text = parse.GetValue(question)!;
+            var settings = backend.Settings(parse);
+            var rows = new BatchRow?[inputs.Count];
+            var clock = Stopwatch.StartNew();
+            await using (var writer = BatchResultWriter.Open(parse.GetValue(output)))
+            {
+                var nextToWrite = 0;
+                await BatchProgress.RunAsync(inputs.Count, report => Parallel.ForEachAsync(Enumerable.Range(0, inputs.Count),
+                    new ParallelOptions { MaxDegreeOfParallelism = inFlight, CancellationToken = cancellationToken },
+                    async (index, token) =>
+                    {
+                        var row = await AnswerOneAsync(answers, inputs[index], text, settings, token);
+                        lock (rows)
+                        {
+                            // Rows are written in input order: each finished row waits for those before it.
+                            rows[index] = row;
+                            while (nextToWrite < rows.Length && rows[nextToWrite] is { } ready)
+                            {
+                                writer.Write(ready);
+                                nextToWrite++;
+                            }
+                        }
+                        report(row);
+                    }));
+            }
+            Console.Error.WriteLine(Summary(rows!, clock.Elapsed, parse.GetValue(output)));
+            return rows.All(r => r!.Ok) ? 0 : 1;
+        }));
+        return command;
+    }
+
+    /// <summary>Failures that are not about one image: every other image would fail the same way, so the batch stops
+    /// (rows already written stay) instead of writing the same error N times.</summary>
+    private static readonly HashSet<string> StopsTheBatch = new(StringComparer.Ordinal) { "usage", "connection_failed", "unauthorized", "model_load_failed" };
+
+    private static async Task<BatchRow> AnswerOneAsync(IVlBackend answers, BatchInput input, string question, AnswerSettings settings, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        byte[] bytes;
+        try
+        {
+            bytes = await File.ReadAllBytesAsync(input.Path, cancellationToken);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return new BatchRow { File = input.Name, ErrorCode = "unreadable", Error = e.Message, Seconds = Seconds(clock) };
+        }
+        ImageSummary? image = null;
+        try
+        {
+            await using var conversation = await answers.StartConversationAsync(null, cancellationToken);
+            image = await conversation.AddImageAsync(bytes, Path.GetFileName(input.Path), cancellationToken);
+            var answer = new StringBuilder();
+            await foreach (var delta in conversation.AskAsync(question, settings, cancellationToken)) answer.Append(delta);
+            var turn = conversation.LastTurn;
+            return new BatchRow
+            {
+                File = input.Name,
+                Answer = answer.ToString(),
+                Width = image.Width,
+                Height = image.Height,
+                PromptTokens = turn?.PromptTokens,
+                CompletionTokens = turn?.CompletionTokens,
+                Seconds = Seconds(clock),
+            };
+        }
+        catch (VlCommandException e) when (!StopsTheBatch.Contains(e.Code))
+        {
+            return new BatchRow { File = input.Name, ErrorCode = e.Code, Error = e.Message, Width = image?.Width, Height = image?.Height, Seconds = Seconds(clock) };
+        }
+    }
+
+    private static double Seconds(Stopwatch clock) => Math.Round(clock.Elapsed.TotalSeconds, 3);
+
+    private static string Summary(IReadOnlyList<BatchRow> rows, TimeSpan elapsed, string? output)
+    {
+        var failed = rows.Where(r => !r.Ok).ToList();
+        var summary = new StringBuilder($"{rows.Count} images: {rows.Count - failed.Count} answered, {failed.Count} failed");
+        if (failed.Count > 0)
+            summary.Append(" (").AppendJoin(", ", failed.GroupBy(r => r.ErrorCode).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key}: {g.Count()}")).Append(')');
+        summary.Append($" in {elapsed.TotalSeconds:F1} s ({elapsed.TotalSeconds / rows.Count:F2} s per image)");
+        if (output is not null) summary.Append($"; results in {output}");
+        return summary.ToString();
+    }
+}
