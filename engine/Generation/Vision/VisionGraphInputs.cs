@@ -19,7 +19,8 @@ public static class VisionGraphInputs
         return name switch
         {
             GraphNames.PixelValues => OnnxValue.CreateTensor(pixelValues, n, patchRowLength),
-            GraphNames.ImageGridThw => OnnxValue.CreateTensor(imageGridThw, imageGridThw.Length / 3, 3),
+            // transformers.js' Qwen2-VL vision_encoder names it grid_thw (QWEN_VL_FACTS.md §1.1).
+            GraphNames.ImageGridThw or "grid_thw" => OnnxValue.CreateTensor(imageGridThw, imageGridThw.Length / 3, 3),
             GraphNames.PosEmbedIndices => OnnxValue.CreateTensor(aux.PosEmbedIndices, n, 4),
             GraphNames.PosEmbedWeights => OnnxValue.CreateTensor(aux.PosEmbedWeights, n, 4),
             GraphNames.RotaryCos => OnnxValue.CreateTensor(aux.RotaryCos, n, aux.HeadDim),

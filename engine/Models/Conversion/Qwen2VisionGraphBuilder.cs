@@ -38,6 +38,10 @@ internal sealed class Qwen2VisionGraphBuilder
         _tensors = tensors;
         _linear = linear;
         _windowed = family == QwenVlFamily.Qwen25Vl && config.WindowSize > 0;
+        // The activations are spelled out in the graph; a checkpoint asking for another one must not convert silently.
+        var expectedAct = family == QwenVlFamily.Qwen25Vl ? "silu" : "quick_gelu";
+        if (config.HiddenAct != expectedAct)
+            throw new ModelLoadException($"vision_config.hidden_act '{config.HiddenAct}' is not supported for {ModelPackage.FamilyName(family)} (expected {expectedAct})");
     }
 
     public QwenVlFamily Family { get; }
