@@ -222,8 +222,8 @@ public sealed class Qwen2VlTinySpec(QwenVlFamily family) : ITinyModelFamilySpec
     {
         if (preset != TinyModelPreset.Tiny)
             throw new TinyModelException(TinyModelException.UnknownPreset,
-                $"preset '{preset.ToName()}' has the Qwen3-VL shapes; {ModelPackageFamily()} supports only 'tiny'");
+                $"preset '{preset.ToName()}' has the Qwen3-VL shapes; {CliName} supports only 'tiny'");
     }
 
-    private string ModelPackageFamily() => IsQwen25 ? "qwen2.5-vl" : "qwen2-vl";
+    private string CliName => IsQwen25 ? "qwen2.5-vl" : "qwen2-vl";
 }
