@@ -27,8 +27,8 @@ public sealed class VisionEncoder : IDisposable
         _deepstack = package.Manifest.Vision.DeepstackCount;
         OutputHidden = _vision.OutHiddenSize;
         _session = OnnxSession.Load(package.VisionPath(variant), options);
-        _inputNames = [GraphNames.PixelValues, GraphNames.ImageGridThw, GraphNames.PosEmbedIndices, GraphNames.PosEmbedWeights,
-            GraphNames.RotaryCos, GraphNames.RotarySin, GraphNames.AttentionSegmentIds];
+        // The inputs the graph declares: they differ per family (Qwen3-VL: position table; Qwen2.5-VL: window order).
+        _inputNames = _session.Inputs.Select(i => i.Name).ToArray();
         _outputNames = [GraphNames.ImageFeatures, .. Enumerable.Range(0, _deepstack).Select(GraphNames.DeepstackFeatures)];
     }
 
@@ -65,13 +65,7 @@ public sealed class VisionEncoder : IDisposable
         OnnxValue[]? outputs = null;
         try
         {
-            inputs.Add(OnnxValue.CreateTensor(pixelValues, patches, _vision.PatchRowLength));
-            inputs.Add(OnnxValue.CreateTensor(thw, 1, 3));
-            inputs.Add(OnnxValue.CreateTensor(aux.PosEmbedIndices, patches, 4));
-            inputs.Add(OnnxValue.CreateTensor(aux.PosEmbedWeights, patches, 4));
-            inputs.Add(OnnxValue.CreateTensor(aux.RotaryCos, patches, aux.HeadDim));
-            inputs.Add(OnnxValue.CreateTensor(aux.RotarySin, patches, aux.HeadDim));
-            inputs.Add(OnnxValue.CreateTensor(aux.SegmentIds, patches));
+            foreach (var name in _inputNames) inputs.Add(VisionGraphInputs.Create(name, pixelValues, thw, aux, _vision.PatchRowLength));
             outputs = _session.Run(_inputNames, inputs.ToArray(), _outputNames);
             var features = outputs[0].ToArray<float>();
             var deepstack = outputs.Skip(1).Select(o => o.ToArray<float>()).ToArray();

@@ -137,7 +137,8 @@ public static class ModelConverter
     private static IConversionFamilySpec SpecFor(QwenVlFamily family) => family switch
     {
         QwenVlFamily.Qwen3Vl => new Qwen3VlConversionSpec(),
-        _ => throw new ModelLoadException($"converting {ModelPackage.FamilyName(family)} checkpoints is not supported yet (only qwen3_vl)"),
+        QwenVlFamily.Qwen2Vl or QwenVlFamily.Qwen25Vl => new Qwen2VlConversionSpec(family),
+        _ => throw new ModelLoadException($"converting {ModelPackage.FamilyName(family)} checkpoints is not supported"),
     };
 
     private static (GraphTensorEntry[] Inputs, GraphTensorEntry[] Outputs) WriteGraph(string path, string graphName, Action<OnnxModelBuilder> build)

@@ -25,6 +25,15 @@ public static class GraphNames
     /// <summary>int64 [N]: the frame (image × temporal slice) each patch belongs to; attention stays within a segment.</summary>
     public const string AttentionSegmentIds = "attention_segment_ids";
 
+    /// <summary>int64 [N] (Qwen2.5-VL): patch row of the processor's order each window-order row takes.</summary>
+    public const string WindowPatchIndex = "window_patch_index";
+
+    /// <summary>int64 [N] (Qwen2.5-VL): the attention window of each window-order row (windowed blocks attend within one).</summary>
+    public const string WindowSegmentIds = "window_segment_ids";
+
+    /// <summary>int64 [N/4] (Qwen2.5-VL): the merger output row (window order) of each merged token in the processor's order.</summary>
+    public const string WindowMergedReverseIndex = "window_merged_reverse_index";
+
     public const string ImageFeatures = "image_features";
 
     public static string DeepstackFeatures(int index) => $"deepstack_features_{index}";

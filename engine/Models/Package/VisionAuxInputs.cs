@@ -1,11 +1,12 @@
 namespace VLOrleans.Engine.Models.Package;
 
 /// <summary>
-/// The vision graph's host-computed inputs for a batch of images (Qwen3-VL), from <c>image_grid_thw</c> alone. One
+/// The vision graph's host-computed inputs for a batch of images (all three families), from <c>image_grid_thw</c> alone. One
 /// implementation for the engine and the tests. Rows follow <c>pixel_values</c>' patch order: per image, per frame, merge
-/// order (block row, block column, row in block, column in block) — QWEN_VL_FACTS.md §2.7.
+/// order (block row, block column, row in block, column in block) — QWEN_VL_FACTS.md §2.7 — except for Qwen2.5-VL, whose
+/// rotary tables and segments follow the window order (see VisionAuxInputs.Windows.cs).
 /// <list type="bullet">
-/// <item><see cref="PosEmbedIndices"/>/<see cref="PosEmbedWeights"/> [N,4]: the learned 48×48 table interpolated bilinearly
+/// <item><see cref="PosEmbedIndices"/>/<see cref="PosEmbedWeights"/> [N,4] (Qwen3-VL only; empty otherwise): the learned 48×48 table interpolated bilinearly
 /// (align_corners) to h×w, as transformers' <c>fast_pos_embed_interpolate</c>: sample points linspace(0, 47, h) and
 /// linspace(0, 47, w) in float32; corners (floor,floor), (floor,ceil), (ceil,floor), (ceil,ceil), ceil clipped to 47,
 /// weights (1−dh)(1−dw), (1−dh)dw, dh(1−dw), dh·dw. Repeated for every frame.</item>
@@ -16,7 +17,7 @@ namespace VLOrleans.Engine.Models.Package;
 /// (transformers' cu_seqlens).</item>
 /// </list>
 /// </summary>
-public sealed record VisionAuxInputs
+public sealed partial record VisionAuxInputs
 {
     /// <summary>Side of the square learned position table (48 for 2304 entries).</summary>
     public required int PositionGridSide { get; init; }
@@ -47,8 +48,10 @@ public sealed record VisionAuxInputs
     {
         if (imageGridThw.Length % 3 != 0) throw new ArgumentException($"image_grid_thw has {imageGridThw.Length} values; 3 per image expected", nameof(imageGridThw));
         var merge = vision.SpatialMergeSize;
+        // Qwen2/2.5-VL have no learned position table (PositionEmbeddingCount 0): no pos_embed inputs.
+        var hasTable = vision.PositionEmbeddingCount > 0;
         var side = (int)Math.Round(Math.Sqrt(vision.PositionEmbeddingCount));
-        if (side * side != vision.PositionEmbeddingCount || side < 2)
+        if (hasTable && (side * side != vision.PositionEmbeddingCount || side < 2))
             throw new ArgumentException($"position table of {vision.PositionEmbeddingCount} entries is not a square grid");
         long total = 0;
         for (var i = 0; i < imageGridThw.Length; i += 3)
@@ -68,8 +71,8 @@ public sealed record VisionAuxInputs
             PositionGridSide = side,
             PatchCount = n,
             HeadDim = hd,
-            PosEmbedIndices = new long[n * 4],
-            PosEmbedWeights = new float[n * 4],
+            PosEmbedIndices = new long[hasTable ? n * 4 : 0],
+            PosEmbedWeights = new float[hasTable ? n * 4 : 0],
             RotaryCos = new float[n * hd],
             RotarySin = new float[n * hd],
             SegmentIds = new long[n],
@@ -81,8 +84,8 @@ public sealed record VisionAuxInputs
         for (var i = 0; i < imageGridThw.Length; i += 3)
         {
             int t = (int)imageGridThw[i], h = (int)imageGridThw[i + 1], w = (int)imageGridThw[i + 2];
-            var (hFloor, hCeil, hFrac) = SamplePoints(h, side);
-            var (wFloor, wCeil, wFrac) = SamplePoints(w, side);
+            var (hFloor, hCeil, hFrac) = SamplePoints(hasTable ? h : 0, side);
+            var (wFloor, wCeil, wFrac) = SamplePoints(hasTable ? w : 0, side);
             for (var f = 0; f < t; f++, segment++)
             {
                 for (var br = 0; br < h / merge; br++)
@@ -91,6 +94,9 @@ public sealed record VisionAuxInputs
                             for (var ic = 0; ic < merge; ic++, row++)
                             {
                                 int r = br * merge + ir, c = bc * merge + ic;
+                                FillRotary(result.RotaryCos.AsSpan(row * hd, hd), result.RotarySin.AsSpan(row * hd, hd), r, c, invFreq);
+                                result.SegmentIds[row] = segment;
+                                if (!hasTable) continue;
                                 var idx = result.PosEmbedIndices.AsSpan(row * 4, 4);
                                 idx[0] = hFloor[r] * side + wFloor[c];
                                 idx[1] = hFloor[r] * side + wCeil[c];
@@ -102,12 +108,10 @@ public sealed record VisionAuxInputs
                                 wt[1] = (1 - dh) * dw;
                                 wt[2] = dh * (1 - dw);
                                 wt[3] = dh * dw;
-                                FillRotary(result.RotaryCos.AsSpan(row * hd, hd), result.RotarySin.AsSpan(row * hd, hd), r, c, invFreq);
-                                result.SegmentIds[row] = segment;
                             }
             }
         }
-        return result;
+        return vision.WindowSize > 0 ? result.InWindowOrder(vision, imageGridThw) : result;
     }
 
     /// <summary>inv_freq[j] = 1 / 10000^(2j/d), d = head_dim/2, j &lt; d/2 (float32 as transformers computes it).</summary>

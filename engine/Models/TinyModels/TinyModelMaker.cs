@@ -23,7 +23,8 @@ public static class TinyModelMaker
     public static ITinyModelFamilySpec SpecFor(QwenVlFamily family) => family switch
     {
         QwenVlFamily.Qwen3Vl => new Qwen3VlTinySpec(),
-        _ => throw new TinyModelException(TinyModelException.UnsupportedFamily, $"make-tiny-model supports qwen3-vl only so far, not {family}"),
+        QwenVlFamily.Qwen2Vl or QwenVlFamily.Qwen25Vl => new Qwen2VlTinySpec(family),
+        _ => throw new TinyModelException(TinyModelException.UnsupportedFamily, $"make-tiny-model does not support {family}"),
     };
 
     /// <summary>Writes the checkpoint into <paramref name="folder"/> (created if needed; earlier weight files there are replaced).</summary>

@@ -4,9 +4,9 @@ using static VLOrleans.Engine.Tests.Reference.ReferenceMath;
 namespace VLOrleans.Engine.Tests.Reference;
 
 /// <summary>
-/// Qwen3-VL text decoder (Qwen3VLTextModel + lm_head), plain and slow, from QWEN_VL_FACTS.md §2.3–2.5:
-/// embed (image features replace the &lt;|image_pad|&gt; rows in order) → per layer [RMSNorm → q/k/v → per-head
-/// RMSNorm of q and k → interleaved M-RoPE → causal GQA over cache + new → o_proj → residual → RMSNorm → SwiGLU →
+/// Qwen-VL text decoder (Qwen3VLTextModel / Qwen2 decoder + lm_head), plain and slow, from QWEN_VL_FACTS.md §2.3–2.5:
+/// embed (image features replace the &lt;|image_pad|&gt; rows in order) → per layer [RMSNorm → q/k/v (+ bias for
+/// Qwen2/2.5-VL) → per-head RMSNorm of q and k (Qwen3-VL only) → M-RoPE (interleaved for Qwen3-VL, chunked otherwise) → causal GQA over cache + new → o_proj → residual → RMSNorm → SwiGLU →
 /// residual → after layer i &lt; D: + DeepStack feature i at the image-token rows] → final RMSNorm → lm_head
 /// (embed_tokens when tied). One sequence at a time; batches are loops with one cache per sequence.
 /// </summary>
@@ -14,6 +14,9 @@ public sealed class ReferenceText(ReferenceWeights weights)
 {
     private const string Prefix = "model.language_model.";
     private readonly QwenTextConfig _c = weights.Config.Text;
+
+    // Qwen3 normalises q and k per head; the Qwen2 decoder (Qwen2/2.5-VL) has biases on q/k/v instead.
+    private readonly bool _qkNorm = weights.Config.Family == QwenVlFamily.Qwen3Vl;
 
     public QwenVlConfig Config => weights.Config;
 
@@ -101,6 +104,9 @@ public sealed class ReferenceText(ReferenceWeights weights)
         return ToFloat(logits);
     }
 
+    /// <summary>The attention bias when the family has one (Qwen2/2.5-VL: q/k/v, never o).</summary>
+    private float[]? Bias(string name) => weights.Config.Family == QwenVlFamily.Qwen3Vl ? null : weights[name];
+
     private void Layer(int layer, double[][] x, double[][] angles, ReferenceKvCache cache)
     {
         var p = $"{Prefix}layers.{layer}.";
@@ -113,17 +119,17 @@ public sealed class ReferenceText(ReferenceWeights weights)
         for (var i = 0; i < x.Length; i++)
         {
             var normed = RmsNorm(x[i], weights[p + "input_layernorm.weight"], _c.RmsNormEps);
-            var q = Linear(normed, weights[p + "self_attn.q_proj.weight"], null, heads * hd);
-            var k = Linear(normed, weights[p + "self_attn.k_proj.weight"], null, kvHeads * hd);
-            var v = Linear(normed, weights[p + "self_attn.v_proj.weight"], null, kvHeads * hd);
+            var q = Linear(normed, weights[p + "self_attn.q_proj.weight"], Bias(p + "self_attn.q_proj.bias"), heads * hd);
+            var k = Linear(normed, weights[p + "self_attn.k_proj.weight"], Bias(p + "self_attn.k_proj.bias"), kvHeads * hd);
+            var v = Linear(normed, weights[p + "self_attn.v_proj.weight"], Bias(p + "self_attn.v_proj.bias"), kvHeads * hd);
             for (var head = 0; head < heads; head++)
             {
-                RmsNorm(q.AsSpan(head * hd, hd), weights[p + "self_attn.q_norm.weight"], _c.RmsNormEps).CopyTo(q, head * hd);
+                if (_qkNorm) RmsNorm(q.AsSpan(head * hd, hd), weights[p + "self_attn.q_norm.weight"], _c.RmsNormEps).CopyTo(q, head * hd);
                 ApplyRotary(q.AsSpan(head * hd, hd), angles[i]);
             }
             for (var head = 0; head < kvHeads; head++)
             {
-                RmsNorm(k.AsSpan(head * hd, hd), weights[p + "self_attn.k_norm.weight"], _c.RmsNormEps).CopyTo(k, head * hd);
+                if (_qkNorm) RmsNorm(k.AsSpan(head * hd, hd), weights[p + "self_attn.k_norm.weight"], _c.RmsNormEps).CopyTo(k, head * hd);
                 ApplyRotary(k.AsSpan(head * hd, hd), angles[i]);
             }
             queries[i] = q;

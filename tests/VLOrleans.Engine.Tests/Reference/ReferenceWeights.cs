@@ -12,7 +12,6 @@ public sealed class ReferenceWeights : IDisposable
     public ReferenceWeights(string folder)
     {
         Config = QwenVlConfig.Load(folder);
-        if (Config.Family != QwenVlFamily.Qwen3Vl) throw new NotSupportedException($"the reference forward implements Qwen3-VL only, not {Config.Family}");
         _checkpoint = SafetensorsCheckpoint.Open(folder);
     }
 

@@ -180,7 +180,7 @@ public sealed class TinyModelMakerTests : IDisposable
             TinyModelMaker.Write(QwenVlFamily.Qwen3Vl, TinyModelPreset.Tiny, Path.Combine(_dir, "x"), tokenizerFolder: _dir));
         Assert.Equal(TinyModelException.TokenizerMissing, e.Reason);
         Assert.Equal(TinyModelException.UnknownPreset, Assert.Throws<TinyModelException>(() => TinyModelPresets.Parse("7b")).Reason);
-        Assert.Equal(TinyModelException.UnsupportedFamily, Assert.Throws<TinyModelException>(() => TinyModelMaker.SpecFor(QwenVlFamily.Qwen2Vl)).Reason);
+        Assert.Equal(TinyModelException.UnsupportedFamily, Assert.Throws<TinyModelException>(() => TinyModelMaker.SpecFor((QwenVlFamily)99)).Reason);
     }
 
     private static (double Mean, double Std) MeanStd(float[] values)
