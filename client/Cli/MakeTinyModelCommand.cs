@@ -10,9 +10,9 @@ internal static class MakeTinyModelCommand
 {
     public static Command Create()
     {
-        var family = new Option<string>("--family") { Description = "Model family: qwen3-vl.", DefaultValueFactory = _ => "qwen3-vl" };
+        var family = new Option<string>("--family") { Description = "Model family: qwen3-vl, qwen2.5-vl or qwen2-vl.", DefaultValueFactory = _ => "qwen3-vl" };
         var output = new Option<string>("--out") { Description = "Folder to write the checkpoint into.", Required = true };
-        var preset = new Option<string>("--preset") { Description = "tiny (a few MB, for tests), 2b or 4b (real Qwen3-VL shapes).", DefaultValueFactory = _ => "tiny" };
+        var preset = new Option<string>("--preset") { Description = "tiny (a few MB, for tests), 2b or 4b (real Qwen3-VL shapes, qwen3-vl only).", DefaultValueFactory = _ => "tiny" };
         var seed = new Option<ulong>("--seed") { Description = "Random seed; the same seed gives byte-identical files.", DefaultValueFactory = _ => 0UL };
         var tokenizer = new Option<string?>("--tokenizer") { Description = "Folder with tokenizer.json and tokenizer_config.json (default: the repository's .deps/tokenizer-qwen3)." };
         var command = new Command("make-tiny-model", "Write a Qwen-VL checkpoint with random weights and the real tokenizer.")
@@ -43,6 +43,6 @@ internal static class MakeTinyModelCommand
         "qwen3-vl" or "qwen3_vl" => QwenVlFamily.Qwen3Vl,
         "qwen2.5-vl" or "qwen2_5_vl" => QwenVlFamily.Qwen25Vl,
         "qwen2-vl" or "qwen2_vl" => QwenVlFamily.Qwen2Vl,
-        _ => throw new TinyModelException(TinyModelException.UnsupportedFamily, $"unknown family '{name}' (expected qwen3-vl)"),
+        _ => throw new TinyModelException(TinyModelException.UnsupportedFamily, $"unknown family '{name}' (expected qwen3-vl, qwen2.5-vl or qwen2-vl)"),
     };
 }
