@@ -41,7 +41,7 @@ public sealed class ChatTests(WebUiFixture ui)
         var card = page.Locator("#attachments .attachment");
         await Expect(card.Locator("img")).ToHaveAttributeAsync("src", new System.Text.RegularExpressions.Regex("^blob:"));
         await Expect(card).ToHaveAttributeAsync("data-state", "ready");
-        var facts = await card.Locator(".facts").InnerTextAsync();
+        var facts = await card.Locator(".image-facts").InnerTextAsync();
         Assert.StartsWith("JPEG", format);
         Assert.Contains($"JPEG · {width} × {height} px", facts);
         Assert.Contains($"{Math.Round(fileBytes / 1024.0).ToString(CultureInfo.InvariantCulture)} KB", facts); // 487,438 B

@@ -83,7 +83,7 @@ export class Attachments {
     title.title = name;
     li.append(title);
     const facts = document.createElement("ul");
-    facts.className = "facts";
+    facts.className = "image-facts";
     const lines =
       item.state === "uploading" ? [t("image.uploading")]
         : item.state === "ready" ? imageFactLines(item.image, item.file.size)

@@ -79,7 +79,7 @@ class Message {
           img.height = 64;
           li.append(img);
           li.title = facts;
-        } else li.textContent = `🖼 ${facts}`;
+        } else li.textContent = facts;
         return li;
       }));
     };

@@ -71,7 +71,7 @@ export class Conversations {
       const remove = document.createElement("button");
       remove.type = "button";
       remove.className = "delete";
-      remove.textContent = "🗑";
+      remove.textContent = "×";
       remove.setAttribute("aria-label", t("conversations.delete", { title }));
       remove.addEventListener("click", () => this.onDelete(item.id));
       li.append(open, remove);

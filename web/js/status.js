@@ -60,11 +60,14 @@ export class StatusPanel {
 
   #charts() {
     const points = this.#history?.points ?? [];
-    const minutes = Math.max(1, Math.round(((this.#history?.interval_seconds ?? 2) * 300) / 60));
+    // The x axis spans the data there is (at least a minute, at most the ring's 300 points = 10 minutes), so a
+    // server that started a minute ago does not squeeze its points into the right edge.
+    const ringMs = (this.#history?.interval_seconds ?? 2) * 300 * 1000;
+    const now = Date.now();
+    const span = Math.min(ringMs, Math.max(60_000, now - (points[0]?.t ?? now)));
+    const minutes = Math.max(1, Math.round(span / 60_000));
     $("chart-rate-title").textContent = t("status.chart.rate", { minutes });
     $("chart-ttft-title").textContent = t("status.chart.ttft", { minutes });
-    const now = Date.now();
-    const span = minutes * 60_000;
     const rate = points.map((p) => [p.t, p.tokens_per_second]);
     const ttft = points.filter((p) => p.ttft_ms != null).map((p) => [p.t, p.ttft_ms]);
     draw($("chart-rate"), $("chart-rate-desc"), rate, now, span, "line", (v) => `${formatRate(v)} tok/s`);
@@ -90,7 +93,8 @@ function draw(svg, desc, series, now, span, kind, format) {
     svg.append(g);
     return;
   }
-  const xy = ([time, value]) => [Math.max(0, W - ((now - time) / span) * W), H - 2 - (value / peak) * (H - 6)];
+  const PAD = 4; // keeps the newest point and the peak inside the box
+  const xy = ([time, value]) => [PAD + Math.max(0, 1 - (now - time) / span) * (W - 2 * PAD), H - PAD - (value / peak) * (H - 2 * PAD)];
   if (kind === "line") {
     const line = document.createElementNS(SVG, "polyline");
     line.setAttribute("class", "line");
