@@ -46,7 +46,12 @@ public sealed class ChatTests(WebUiFixture ui)
         Assert.Contains($"JPEG · {width} × {height} px", facts);
         Assert.Contains($"{Math.Round(fileBytes / 1024.0).ToString(CultureInfo.InvariantCulture)} KB", facts); // 487,438 B
         Assert.Contains("Orientation: upright (EXIF 1)", facts); // the manifest: EXIF orientation=1
-        Assert.Contains("Camera: Apple", facts); // the file's EXIF Make is "Apple"
+        // Camera and time as the file's own EXIF strings say (Model "iPhone XS", DateTimeOriginal "2019:03:01 13:06:33").
+        var ascii = System.Text.Encoding.Latin1.GetString(await File.ReadAllBytesAsync(SharedImages.Real(photo)));
+        var taken = System.Text.RegularExpressions.Regex.Match(ascii, @"(\d{4}):(\d\d):(\d\d) (\d\d:\d\d:\d\d)");
+        Assert.True(taken.Success && ascii.Contains("iPhone XS", StringComparison.Ordinal), "the reference strings are not in the file");
+        Assert.Contains("Camera: Apple iPhone XS", facts);
+        Assert.Contains($"Taken: {taken.Groups[1]}-{taken.Groups[2]}-{taken.Groups[3]} {taken.Groups[4]}", facts);
         Assert.True(await card.Locator("img").EvaluateAsync<bool>("img => img.complete && img.naturalWidth > 0"), "the thumbnail did not load");
         await WebUiFixture.ScreenshotAsync(page, "01-image-facts");
 

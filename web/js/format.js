@@ -36,7 +36,7 @@ export function imageFactLines(image, fileBytes) {
   ];
   if (image.had_alpha) lines.push(t("image.alpha"));
   if (image.camera) lines.push(t("image.camera", { camera: image.camera }));
-  if (image.taken_at) lines.push(t("image.taken", { time: image.taken_at }));
+  if (image.taken_at) lines.push(t("image.taken", { time: String(image.taken_at).replace("T", " ") }));
   return lines;
 }
 
