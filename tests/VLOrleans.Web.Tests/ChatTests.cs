@@ -62,6 +62,8 @@ public sealed class ChatTests(WebUiFixture ui)
         await question.PressSequentiallyAsync("Answer briefly.");
         Assert.Equal("What vehicle is this?\nAnswer briefly.", await question.InputValueAsync());
         Assert.Equal(0, await page.Locator(".msg").CountAsync());
+        await WebUiFixture.ChooseAsync(page, "length", "short");
+        await question.FocusAsync();
         await page.EvaluateAsync(WatchAnswerScript);
         await question.PressAsync("Enter");
 
@@ -111,9 +113,8 @@ public sealed class ChatTests(WebUiFixture ui)
     public async Task Stop_cancels_a_long_answer_and_the_conversation_goes_on()
     {
         var page = await ui.OpenAsync();
-        await page.ClickAsync("#controls > summary");
-        await page.CheckAsync("input[name=length][value=deep]"); // up to 2,048 tokens: long enough to stop midway
-        await page.CheckAsync("input[name=activity][value=precise]"); // temperature 0: no early end by chance
+        await WebUiFixture.ChooseAsync(page, "length", "deep"); // up to 2,048 tokens: long enough to stop midway
+        await WebUiFixture.ChooseAsync(page, "activity", "precise"); // temperature 0: no early end by chance
         await page.Locator("#question").FillAsync("Tell me a very long story.");
         await page.Locator("#question").PressAsync("Enter");
 
@@ -137,7 +138,7 @@ public sealed class ChatTests(WebUiFixture ui)
         Assert.Equal(deltasAtStop, await answer.GetAttributeAsync("data-deltas")); // nothing more arrived after Stop
 
         // The same conversation answers the next question (Short).
-        await page.CheckAsync("input[name=length][value=short]");
+        await WebUiFixture.ChooseAsync(page, "length", "short");
         await page.Locator("#question").FillAsync("Just one line then.");
         await page.ClickAsync("#send");
         await Expect(page.Locator(".msg.assistant").Last).ToHaveAttributeAsync("data-state", "done", new() { Timeout = 60_000 });

@@ -48,6 +48,8 @@ public sealed class ImageInputTests(WebUiFixture ui)
             await Expect(cards.Nth(i).Locator(".image-facts")).ToContainTextAsync($"PNG · {width} × {height} px");
         }
 
+        await WebUiFixture.ChooseAsync(page, "length", "short");
+
         await page.Locator("#question").FillAsync("Compare the two pictures.");
         await page.Locator("#question").PressAsync("Enter");
         await Expect(page.Locator(".msg.assistant").Last).ToHaveAttributeAsync("data-state", "done", new() { Timeout = 60_000 });

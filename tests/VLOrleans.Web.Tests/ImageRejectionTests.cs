@@ -52,6 +52,7 @@ public sealed class ImageRejectionTests(WebUiFixture ui)
         await WebUiFixture.ScreenshotAsync(page, "05-image-rejected");
 
         // A refused image is not sent: the question goes without images, and sending empties the tray.
+        await WebUiFixture.ChooseAsync(page, "length", "short");
         await page.Locator("#question").FillAsync("Anything?");
         await page.Locator("#question").PressAsync("Enter");
         await Expect(page.Locator(".msg.assistant").Last).ToHaveAttributeAsync("data-state", "done", new() { Timeout = 60_000 });

@@ -28,8 +28,7 @@ public sealed class LayoutTests(WebUiFixture ui)
 
         // Ask once, so the status charts have an answer's time to first token to show.
         await page.Locator("#question").FillAsync("Short answer please.");
-        await page.ClickAsync("#controls > summary");
-        await page.CheckAsync("input[name=length][value=short]");
+        await WebUiFixture.ChooseAsync(page, "length", "short");
         await page.ClickAsync("#send");
         await Expect(page.Locator(".msg.assistant").Last).ToHaveAttributeAsync("data-state", "done", new() { Timeout = 60_000 });
         await WebUiFixture.ScreenshotAsync(page, "07-phone-chat");

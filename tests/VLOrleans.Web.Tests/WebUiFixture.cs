@@ -67,6 +67,13 @@ public sealed class WebUiFixture : IAsyncLifetime
         await page.WaitForSelectorAsync("body[data-ready=true]");
     }
 
+    /// <summary>Picks a generation preset (e.g. length = short: 128 tokens keeps the tests quick on a loaded CPU).</summary>
+    public static async Task ChooseAsync(IPage page, string name, string value)
+    {
+        if (!await page.Locator("#controls").EvaluateAsync<bool>("d => d.open")) await page.ClickAsync("#controls > summary");
+        await page.CheckAsync($"input[name={name}][value={value}]");
+    }
+
     public static Task ScreenshotAsync(IPage page, string name) =>
         page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotFolder, $"{name}.png"), FullPage = false });
 
