@@ -101,6 +101,7 @@ export class AnswerView {
     this.deltaCount = 0;
     message.el.classList.add("streaming");
     message.el.dataset.state = "streaming";
+    message.el.setAttribute("aria-busy", "true"); // screen readers read the answer once it is complete, not every token
     message.metaText = () => t("msg.thinking");
     message.label();
   }
@@ -116,6 +117,7 @@ export class AnswerView {
 
   #end(state, metaText, metaClass = "") {
     this.message.el.classList.remove("streaming");
+    this.message.el.removeAttribute("aria-busy");
     this.message.el.dataset.state = state;
     this.message.meta.className = `meta ${metaClass}`.trim();
     this.message.metaText = metaText;

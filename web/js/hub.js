@@ -14,11 +14,15 @@ export class ChatHub {
     this.starting = null;
   }
 
-  /** Connects if not connected (first use, or after reconnection gave up). */
+  /** Connects if not connected (first use, or after reconnection gave up); waits out a reconnection in progress. */
   async ready() {
-    if (this.connection.state === signalR.HubConnectionState.Connected) return;
-    if (this.connection.state === signalR.HubConnectionState.Disconnected) this.starting = this.connection.start();
+    const { Connected, Disconnected } = signalR.HubConnectionState;
+    if (this.connection.state === Disconnected) this.starting = this.connection.start();
     await this.starting;
+    // Automatic reconnection retries after 0, 2, 10 and 30 s; wait up to 15 s for it before asking anyway.
+    for (let waited = 0; this.connection.state !== Connected && this.connection.state !== Disconnected && waited < 15_000; waited += 100) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   }
 
   /**
