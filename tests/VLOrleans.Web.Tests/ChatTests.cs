@@ -110,7 +110,7 @@ public sealed class ChatTests(WebUiFixture ui)
     }
 
     [Fact]
-    public async Task Stop_cancels_a_long_answer_and_the_conversation_goes_on()
+    public async Task Stop_and_Esc_cancel_a_long_answer_and_the_conversation_goes_on()
     {
         var page = await ui.OpenAsync();
         await WebUiFixture.ChooseAsync(page, "length", "deep"); // up to 2,048 tokens: long enough to stop midway
@@ -120,8 +120,7 @@ public sealed class ChatTests(WebUiFixture ui)
 
         var answer = page.Locator(".msg.assistant").Last;
         await Expect(answer).ToHaveAttributeAsync("data-deltas", new System.Text.RegularExpressions.Regex("^[0-9]+$"), new() { Timeout = 60_000 });
-        await Expect(page.Locator("#stop")).ToBeVisibleAsync();
-        await page.Keyboard.PressAsync("Escape");
+        await page.ClickAsync("#stop");
 
         await Expect(answer).ToHaveAttributeAsync("data-state", "stopped");
         await Expect(answer.Locator(".meta")).ToHaveTextAsync("Stopped — this answer was not saved.");
@@ -136,6 +135,15 @@ public sealed class ChatTests(WebUiFixture ui)
         var session = JsonDocument.Parse(await ui.Http.GetStringAsync($"/api/v1/sessions/{sessionId}")).RootElement;
         Assert.Empty(session.GetProperty("turns").EnumerateArray());
         Assert.Equal(deltasAtStop, await answer.GetAttributeAsync("data-deltas")); // nothing more arrived after Stop
+
+        // Esc stops too (the keyboard way), in the same conversation.
+        await page.Locator("#question").FillAsync("And another long one.");
+        await page.Locator("#question").PressAsync("Enter");
+        var second = page.Locator(".msg.assistant").Last;
+        await Expect(second).ToHaveAttributeAsync("data-deltas", new System.Text.RegularExpressions.Regex("^[0-9]+$"), new() { Timeout = 60_000 });
+        await page.Keyboard.PressAsync("Escape");
+        await Expect(second).ToHaveAttributeAsync("data-state", "stopped");
+        await Silo.Tests.Api.ServerProbes.WaitForStatusAsync(ui.Http, s => s.GetProperty("slots").GetProperty("active").GetInt32() == 0, TimeSpan.FromSeconds(20));
 
         // The same conversation answers the next question (Short).
         await WebUiFixture.ChooseAsync(page, "length", "short");
