@@ -11,16 +11,40 @@ export class ApiError extends Error {
   }
 }
 
+const KEY_STORAGE = "vlo.apiKey";
+
+/** The API key this browser sends (only for servers that require one; empty otherwise). */
+export function apiKey() {
+  return localStorage.getItem(KEY_STORAGE) ?? "";
+}
+
+export function setApiKey(key) {
+  if (key) localStorage.setItem(KEY_STORAGE, key);
+  else localStorage.removeItem(KEY_STORAGE);
+}
+
+let onUnauthorized = () => {};
+
+/** Called whenever the server answers 401 (no key, or a wrong one). */
+export function whenUnauthorized(handler) {
+  onUnauthorized = handler;
+}
+
 async function request(path, options = {}) {
   let response;
+  const key = apiKey();
   try {
-    response = await fetch(path, { ...options, headers: { Accept: "application/json", ...(options.headers ?? {}) } });
+    response = await fetch(path, {
+      ...options,
+      headers: { Accept: "application/json", ...(key ? { Authorization: `Bearer ${key}` } : {}), ...(options.headers ?? {}) },
+    });
   } catch (e) {
     throw new ApiError("network", e.message, 0);
   }
   if (response.status === 204) return null;
   const type = response.headers.get("Content-Type") ?? "";
   const body = type.includes("json") ? await response.json().catch(() => null) : null;
+  if (response.status === 401) onUnauthorized();
   if (!response.ok) throw new ApiError(body?.code ?? "other", body?.detail ?? body?.title ?? `HTTP ${response.status}`, response.status);
   return body;
 }

@@ -2,9 +2,13 @@
 // client is the npm package's browser bundle, loaded by index.html as the global `signalR`.
 
 export class ChatHub {
-  constructor({ onConnectionChange }) {
+  /** @param {{onConnectionChange: (connected: boolean) => void, apiKey: string}} options */
+  constructor({ onConnectionChange, apiKey }) {
+    // With an API key: long polling, whose requests carry the Authorization header. Browsers cannot put headers on
+    // a WebSocket, and SignalR would move the key into the URL (?access_token=), which the server does not read.
+    const options = apiKey ? { accessTokenFactory: () => apiKey, transport: signalR.HttpTransportType.LongPolling } : {};
     this.connection = new signalR.HubConnectionBuilder()
-      .withUrl("/hubs/chat")
+      .withUrl("/hubs/chat", options)
       .withAutomaticReconnect()
       .configureLogging(signalR.LogLevel.Warning)
       .build();

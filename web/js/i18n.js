@@ -64,7 +64,7 @@ const STRINGS = {
     "reason.context_length_exceeded": "The conversation is too long for the model. Start a new chat.",
     "reason.session_not_found": "This conversation is no longer on the server. Start a new chat.",
     "reason.model_not_ready": "The model is still loading. Try again shortly.",
-    "reason.unauthorized": "The server needs an API key.",
+    "reason.unauthorized": "The server needs an API key: enter it in the box at the top.",
     "reason.network": "The server could not be reached.",
     "reason.other": "Something went wrong.",
     "reason.server": "Server says: {detail}",
@@ -111,6 +111,9 @@ const STRINGS = {
     "status.chart.latest": "latest {value}, peak {peak}",
     "status.chart.empty": "no data yet",
     "connection.lost": "Connection lost — reconnecting…",
+    "key.label": "This server needs an API key:",
+    "key.save": "Use this key",
+    "key.help": "Kept in this browser only and sent to this server with every request.",
   },
   zh: {
     "app.title": "VLOrleans",
@@ -173,7 +176,7 @@ const STRINGS = {
     "reason.context_length_exceeded": "对话太长，模型处理不了。请开始新对话。",
     "reason.session_not_found": "服务器上已没有这个对话。请开始新对话。",
     "reason.model_not_ready": "模型仍在加载。请稍后再试。",
-    "reason.unauthorized": "服务器需要 API 密钥。",
+    "reason.unauthorized": "服务器需要 API 密钥：请在顶部的输入框中填写。",
     "reason.network": "无法连接服务器。",
     "reason.other": "出了点问题。",
     "reason.server": "服务器说明：{detail}",
@@ -220,6 +223,9 @@ const STRINGS = {
     "status.chart.latest": "最新 {value}，峰值 {peak}",
     "status.chart.empty": "暂无数据",
     "connection.lost": "连接中断——正在重新连接……",
+    "key.label": "这个服务器需要 API 密钥：",
+    "key.save": "使用此密钥",
+    "key.help": "只保存在这个浏览器里，每次请求时发送给这个服务器。",
   },
 };
 

@@ -1,6 +1,6 @@
 // Wires the page: language, conversation list, images, generation controls, the chat and its hub, status panel,
 // and the keyboard (Enter sends, Shift+Enter is a new line, Esc stops).
-import { ApiError, createSession, deleteSession, getSession, hubProblem } from "./api.js";
+import { ApiError, apiKey, createSession, deleteSession, getSession, hubProblem, setApiKey, whenUnauthorized } from "./api.js";
 import { Attachments, wireImageInputs } from "./attachments.js";
 import { ChatView } from "./chat.js";
 import { GenerationControls } from "./controls.js";
@@ -14,7 +14,7 @@ const $ = (id) => document.getElementById(id);
 const chat = new ChatView({ container: $("messages"), empty: $("chat-empty") });
 const status = new StatusPanel();
 const controls = new GenerationControls($("composer"));
-const hub = new ChatHub({ onConnectionChange: (connected) => ($("connection").hidden = connected) });
+const hub = new ChatHub({ onConnectionChange: (connected) => ($("connection").hidden = connected), apiKey: apiKey() });
 let answering = null; // { subscription, answer } while an answer streams
 let creating = null; // the pending session creation, so two first images do not make two sessions
 
@@ -153,6 +153,14 @@ function togglePanel(name, button) {
   document.body.classList.toggle(`show-${name}`, open);
   button.setAttribute("aria-expanded", String(open));
 }
+
+// A server started with API keys answers 401 until the person enters one; the page then reloads with it.
+whenUnauthorized(() => ($("api-key-form").hidden = false));
+$("api-key-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  setApiKey($("api-key").value.trim());
+  location.reload();
+});
 
 // --- wiring ------------------------------------------------------------------------------------------------------
 const lang = initialLanguage();
