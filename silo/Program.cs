@@ -6,9 +6,11 @@ using VLOrleans.Silo.Hubs;
 // Content root = the executable's folder, so appsettings.json is found whatever the working directory (make run, tests).
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.Services.AddVLOrleans(builder.Configuration);
+builder.Services.AddWebUi();
 
 var app = builder.Build();
 app.UseVLOrleans();
+app.MapWebUi();
 app.MapHealthEndpoints();
 app.MapOpenAiEndpoints();
 app.MapChatEndpoints();

@@ -1,0 +1,117 @@
+// The status panel: what the node runs (device, model, weight type, threads, memory), how full it is (queue,
+// slots, image-cache hit rate) and two small charts of the last minutes (tokens/s and time to first token), from
+// /api/v1/status and /api/v1/status/history, polled every 3 s while the page is visible.
+import { getStatus, getStatusHistory } from "./api.js";
+import { formatBytes, formatMs, formatPercent, formatRate } from "./format.js";
+import { t } from "./i18n.js";
+
+const POLL_MS = 3000;
+const SVG = "http://www.w3.org/2000/svg";
+const W = 300;
+const H = 60;
+
+const $ = (id) => document.getElementById(id);
+
+export class StatusPanel {
+  #status = null;
+  #history = null;
+  #offline = false;
+
+  start() {
+    const tick = async () => {
+      if (!document.hidden) await this.refresh();
+      setTimeout(tick, POLL_MS);
+    };
+    tick();
+  }
+
+  async refresh() {
+    try {
+      [this.#status, this.#history] = await Promise.all([getStatus(), getStatusHistory()]);
+      this.#offline = false;
+    } catch {
+      this.#offline = true;
+    }
+    this.render();
+  }
+
+  render() {
+    const s = this.#status;
+    $("status-state").textContent = this.#offline ? t("status.offline") : s && !s.ready ? (s.load_error ?? t("status.loading")) : "";
+    if (!s) return;
+    const none = t("status.none");
+    $("status-device").textContent = s.device.decoder === s.device.vision ? s.device.decoder.toUpperCase()
+      : `${s.device.decoder.toUpperCase()} + ${s.device.vision.toUpperCase()}`;
+    $("status-model").textContent = s.model ? `${s.model.family} · ${s.model.served_name}` : none;
+    $("status-dtype").textContent = s.model?.variant ?? none;
+    $("status-threads").textContent = t("status.threadsValue", {
+      decoder: s.device.decoder_threads || "auto", vision: s.device.vision_threads || "auto", cpus: s.device.processor_count,
+    });
+    $("status-memory").textContent = formatBytes(s.memory.working_set_bytes);
+    $("status-queue").textContent = s.queue && s.slots
+      ? t("status.queueValue", { waiting: s.queue.waiting, active: s.slots.active, slots: s.slots.total }) : none;
+    const cache = s.vision_cache;
+    const lookups = cache ? cache.hits + cache.misses : 0;
+    $("status-cache").textContent = cache && lookups > 0
+      ? t("status.cacheValue", { rate: formatPercent(cache.hits / lookups), hits: cache.hits, misses: cache.misses }) : none;
+    $("status-rate").textContent = s.queue ? t("status.rateValue", { rate: formatRate(s.queue.tokens_per_second) }) : none;
+    this.#charts();
+  }
+
+  #charts() {
+    const points = this.#history?.points ?? [];
+    // The x axis spans the data there is (at least a minute, at most the ring's 300 points = 10 minutes), so a
+    // server that started a minute ago does not squeeze its points into the right edge.
+    const ringMs = (this.#history?.interval_seconds ?? 2) * 300 * 1000;
+    const now = Date.now();
+    const span = Math.min(ringMs, Math.max(60_000, now - (points[0]?.t ?? now)));
+    const minutes = Math.max(1, Math.round(span / 60_000));
+    $("chart-rate-title").textContent = t("status.chart.rate", { minutes });
+    $("chart-ttft-title").textContent = t("status.chart.ttft", { minutes });
+    const rate = points.map((p) => [p.t, p.tokens_per_second]);
+    const ttft = points.filter((p) => p.ttft_ms != null).map((p) => [p.t, p.ttft_ms]);
+    draw($("chart-rate"), $("chart-rate-desc"), rate, now, span, "line", (v) => `${formatRate(v)} tok/s`);
+    draw($("chart-ttft"), $("chart-ttft-desc"), ttft, now, span, "dots", formatMs);
+  }
+}
+
+/** Draws [time, value] pairs into a 300×60 SVG: a polyline, or dots for sparse series (TTFT exists only where answers finished). */
+function draw(svg, desc, series, now, span, kind, format) {
+  for (const old of svg.querySelectorAll("g")) old.remove();
+  const g = document.createElementNS(SVG, "g");
+  const axis = document.createElementNS(SVG, "line");
+  axis.setAttribute("class", "axis");
+  axis.setAttribute("x1", "0");
+  axis.setAttribute("x2", String(W));
+  axis.setAttribute("y1", String(H - 1));
+  axis.setAttribute("y2", String(H - 1));
+  g.append(axis);
+  const peak = Math.max(0, ...series.map(([, v]) => v));
+  svg.dataset.points = String(series.length);
+  if (series.length === 0 || peak === 0) {
+    desc.textContent = t("status.chart.empty");
+    svg.append(g);
+    return;
+  }
+  const PAD = 4; // keeps the newest point and the peak inside the box
+  const xy = ([time, value]) => [PAD + Math.max(0, 1 - (now - time) / span) * (W - 2 * PAD), H - PAD - (value / peak) * (H - 2 * PAD)];
+  if (kind === "line") {
+    const line = document.createElementNS(SVG, "polyline");
+    line.setAttribute("class", "line");
+    line.setAttribute("points", series.map((p) => xy(p).map((n) => n.toFixed(1)).join(",")).join(" "));
+    g.append(line);
+  } else {
+    for (const p of series) {
+      const [x, y] = xy(p);
+      const dot = document.createElementNS(SVG, "rect");
+      dot.setAttribute("class", "ttft");
+      dot.setAttribute("x", (x - 2).toFixed(1));
+      dot.setAttribute("y", (y - 2).toFixed(1));
+      dot.setAttribute("width", "4");
+      dot.setAttribute("height", "4");
+      g.append(dot);
+    }
+  }
+  desc.textContent = t("status.chart.latest", { value: format(series[series.length - 1][1]), peak: format(peak) });
+  svg.append(g);
+}
