@@ -20,14 +20,17 @@ public static class OnnxCommunityTinyModel
 
     /// <summary>Writes the model into <paramref name="folder"/> (created if needed). Same seed, same bytes.</summary>
     /// <param name="tokenizerFolder">Holds tokenizer.json and tokenizer_config.json (see <see cref="TinyModelTokenizer.Locate"/>).</param>
-    public static void Write(string folder, QwenVlFamily family, string tokenizerFolder, ulong seed = 1)
+    /// <param name="seed">Null: one seed per family, so the families' decoders differ (Qwen2-VL and Qwen2.5-VL share
+    /// the decoder architecture and would otherwise share its weights).</param>
+    public static void Write(string folder, QwenVlFamily family, string tokenizerFolder, ulong? seed = null)
     {
+        var weightsSeed = seed ?? 1 + (ulong)family;
         var shape = new OnnxCommunityTinyShape(family);
         var onnx = Path.Combine(folder, "onnx");
         Directory.CreateDirectory(onnx);
-        WriteGraph(OnnxCommunityLayout.FilePath(folder, OnnxCommunityLayout.VisionSession, "fp32"), b => TinyVisionEncoderGraph.Write(b, shape, seed));
-        WriteGraph(OnnxCommunityLayout.FilePath(folder, OnnxCommunityLayout.EmbedSession, "fp32"), b => TinyEmbedTokensGraph.Write(b, shape, seed));
-        WriteGraph(OnnxCommunityLayout.FilePath(folder, OnnxCommunityLayout.DecoderSession, "fp32"), b => TinyDecoderMergedGraph.Write(b, shape, seed));
+        WriteGraph(OnnxCommunityLayout.FilePath(folder, OnnxCommunityLayout.VisionSession, "fp32"), b => TinyVisionEncoderGraph.Write(b, shape, weightsSeed));
+        WriteGraph(OnnxCommunityLayout.FilePath(folder, OnnxCommunityLayout.EmbedSession, "fp32"), b => TinyEmbedTokensGraph.Write(b, shape, weightsSeed));
+        WriteGraph(OnnxCommunityLayout.FilePath(folder, OnnxCommunityLayout.DecoderSession, "fp32"), b => TinyDecoderMergedGraph.Write(b, shape, weightsSeed));
         WriteJson(Path.Combine(folder, "config.json"), Config(shape));
         WriteJson(Path.Combine(folder, "preprocessor_config.json"), Preprocessor(shape));
         WriteJson(Path.Combine(folder, "generation_config.json"), new JsonObject
