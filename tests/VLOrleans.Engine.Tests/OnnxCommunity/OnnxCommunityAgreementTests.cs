@@ -45,6 +45,28 @@ public sealed class OnnxCommunityAgreementTests(ITestOutputHelper output)
         await AssertAgrees(family, expected);
     }
 
+    /// <summary>Guards the tolerance: another image (the same one inverted) must move the first step's log-probabilities
+    /// by far more than it, so an image merged wrongly or not at all could not pass as agreement.</summary>
+    [Fact]
+    public async Task Another_image_moves_the_log_probabilities_far_beyond_the_tolerance()
+    {
+        var expected = TransformersJs.ReadGolden(OnnxCommunityFolders.Name(QwenVlFamily.Qwen2Vl));
+        await using var engine = Load(QwenVlFamily.Qwen2Vl);
+        var image = await engine.PrepareImageAsync(SyntheticPng(engine.Processor.Config.PatchSize, invert: true));
+        ChatMessage[] messages = [new(ChatRole.User, null, [new ImageContent(), new TextContent(Question)])];
+        var settings = new GenerationSettings { MaxTokens = 1, Sampling = SamplingParameters.Greedy, Logprobs = true, TopLogprobs = 20 };
+        TokenGenerated? first = null;
+        await foreach (var e in engine.Ask(messages, [image], settings).ReadAllAsync())
+        {
+            if (e is TokenGenerated { TokenId: >= 0 } t) first ??= t;
+        }
+        // their top-1 token's log-probability under the inverted image (or, if it left our top 20, our 20th: at most that)
+        var theirs = expected.Steps[0].Top[0];
+        var ours = first!.TopLogprobs!.Where(t => t.TokenId == theirs.Token).Select(t => (double?)t.Logprob).FirstOrDefault() ?? first.TopLogprobs![^1].Logprob;
+        output.WriteLine($"inverted image: first-step log-prob of token {theirs.Token} moves by {Math.Abs(ours - theirs.Logprob):E2}");
+        Assert.True(Math.Abs(ours - theirs.Logprob) > 10 * LogprobTolerance);
+    }
+
     private async Task AssertAgrees(QwenVlFamily family, TjsAnswer expected)
     {
         await using var engine = Load(family);
@@ -101,7 +123,7 @@ public sealed class OnnxCommunityAgreementTests(ITestOutputHelper output)
 
     /// <summary>The image tjs_generate.mjs builds (same formula, pixel for pixel), as an RGB PNG: side = 4 patches, so
     /// 2×2 image tokens and no resize.</summary>
-    internal static byte[] SyntheticPng(int patchSize)
+    internal static byte[] SyntheticPng(int patchSize, bool invert = false)
     {
         var side = 4 * patchSize;
         var rows = new byte[side][];
@@ -116,6 +138,7 @@ public sealed class OnnxCommunityAgreementTests(ITestOutputHelper output)
                 rows[y][3 * x + 2] = (byte)(((x + y) * 4 + 90 * checker) % 256);
             }
         }
+        if (invert) foreach (var row in rows) for (var i = 0; i < row.Length; i++) row[i] = (byte)(255 - row[i]);
         return PngBuilder.Build(side, side, 8, 2, rows);
     }
 }
