@@ -83,10 +83,13 @@ public sealed class OnnxCommunityAgreementTests(ITestOutputHelper output)
         Assert.Equal(expected.PixelValuesSum, processed.PixelValues.Sum(v => (double)v), 1e-2);
 
         var events = new List<TokenGenerated>();
+        GenerationCompleted? done = null;
         await foreach (var e in engine.Ask(messages, [image], settings).ReadAllAsync())
         {
             if (e is TokenGenerated { TokenId: >= 0 } t) events.Add(t);
+            if (e is GenerationCompleted c) done = c;
         }
+        output.WriteLine($"{family}: our generation {done!.Timings.Total.TotalMilliseconds:F0} ms (first token {done.Timings.TimeToFirstToken.TotalMilliseconds:F0} ms; vision encoded before, not included)");
         var tokens = events.Select(e => e.TokenId).ToArray();
         // transformers.js stops after an EOS token and keeps it; we stop at it too (the EOS is not streamed as text).
         Assert.Equal(expected.Tokens.AsSpan(0, Math.Min(expected.Tokens.Length, tokens.Length)).ToArray(), tokens.Take(expected.Tokens.Length).ToArray());
