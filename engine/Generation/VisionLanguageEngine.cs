@@ -139,6 +139,8 @@ public sealed class VisionLanguageEngine : IAsyncDisposable
             total += new FileInfo(graph).Length;
             var data = graph + ".data";
             if (File.Exists(data)) total += new FileInfo(data).Length;
+            // onnx-community exports keep weights in "<file>_data" shards (_data, _data_1, ...)
+            foreach (var shard in Directory.EnumerateFiles(Path.GetDirectoryName(graph)!, Path.GetFileName(graph) + "_data*")) total += new FileInfo(shard).Length;
         }
         return total;
     }
