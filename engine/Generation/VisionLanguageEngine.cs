@@ -4,6 +4,7 @@ using VLOrleans.Engine.Generation.Vision;
 using VLOrleans.Engine.Imaging;
 using VLOrleans.Engine.Imaging.Preprocessing;
 using VLOrleans.Engine.Models;
+using VLOrleans.Engine.Models.OnnxCommunity;
 using VLOrleans.Engine.Models.Package;
 using VLOrleans.Engine.Onnx;
 using VLOrleans.Engine.Text;
@@ -23,10 +24,10 @@ namespace VLOrleans.Engine.Generation;
 /// </summary>
 public sealed class VisionLanguageEngine : IAsyncDisposable
 {
-    private readonly DecoderRunner _runner;
+    private readonly IModelRunner _runner;
 
     private VisionLanguageEngine(ModelPackage package, string variant, EngineOptions options, QwenTokenizer tokenizer,
-        QwenImageProcessor processor, VisionEncoder vision, DecoderRunner runner, InferenceWorker worker, GenerationDefaults defaults)
+        QwenImageProcessor processor, IVisionEncoder vision, IModelRunner runner, int slotCount, InferenceWorker worker, GenerationDefaults defaults)
     {
         Package = package;
         Variant = variant;
@@ -35,6 +36,7 @@ public sealed class VisionLanguageEngine : IAsyncDisposable
         Processor = processor;
         Vision = vision;
         _runner = runner;
+        SlotCount = slotCount;
         Worker = worker;
         Defaults = defaults;
         Decoder = new ImageDecoder(options.ImageLimits);
@@ -59,7 +61,7 @@ public sealed class VisionLanguageEngine : IAsyncDisposable
 
     public QwenImageProcessor Processor { get; }
 
-    public VisionEncoder Vision { get; }
+    public IVisionEncoder Vision { get; }
 
     public VisionEmbeddingCache VisionCache { get; }
 
@@ -67,11 +69,13 @@ public sealed class VisionLanguageEngine : IAsyncDisposable
 
     public GenerationDefaults Defaults { get; }
 
-    public int SlotCount => _runner.SlotCount;
+    public int SlotCount { get; }
 
     public static VisionLanguageEngine Load(EngineOptions options)
     {
-        var package = ModelPackage.Open(options.ModelPath);
+        // A folder in the onnx-community / transformers.js layout (no manifest of ours) runs through its own encoder and runner.
+        var isOnnxCommunity = OnnxCommunityLayout.IsLayout(options.ModelPath);
+        var package = isOnnxCommunity ? OnnxCommunityPackage.Open(options.ModelPath) : ModelPackage.Open(options.ModelPath);
         var variant = options.Variant ?? ChooseVariant(package, options.WeightMemoryBudgetBytes);
         if (!package.VariantNames.Contains(variant))
             throw new ModelLoadException($"{package.Folder}: no weight variant '{variant}' (has {string.Join(", ", package.VariantNames)})");
@@ -82,12 +86,16 @@ public sealed class VisionLanguageEngine : IAsyncDisposable
         var bytesPerSlot = 2L * text.LayerCount * text.KeyValueHeadCount * options.MaxSequenceLength * text.HeadDim * sizeof(float);
         var slots = options.SlotCount > 0 ? options.SlotCount : KvSlotPool.SlotCountFor(options.KvMemoryBudgetBytes, bytesPerSlot, 16);
 
-        VisionEncoder? vision = null;
-        DecoderRunner? runner = null;
+        IVisionEncoder? vision = null;
+        IModelRunner? runner = null;
         try
         {
-            vision = new VisionEncoder(package, variant, SessionOptions(options.VisionDevice, options.VisionThreads, options.CudaDeviceId));
-            runner = new DecoderRunner(package, variant, slots, options.MaxSequenceLength, SessionOptions(options.DecoderDevice, options.DecoderThreads, options.CudaDeviceId));
+            var visionOptions = SessionOptions(options.VisionDevice, options.VisionThreads, options.CudaDeviceId);
+            var decoderOptions = SessionOptions(options.DecoderDevice, options.DecoderThreads, options.CudaDeviceId);
+            vision = isOnnxCommunity ? new PixelGridVisionEncoder(package, variant, visionOptions) : new VisionEncoder(package, variant, visionOptions);
+            runner = isOnnxCommunity
+                ? new PastPresentRunner(package, variant, slots, options.MaxSequenceLength, decoderOptions)
+                : new DecoderRunner(package, variant, slots, options.MaxSequenceLength, decoderOptions);
             var scheduler = new Scheduler(new KvSlotPool(slots), new SchedulerOptions
             {
                 MaxWaiting = options.MaxWaitingRequests,
@@ -95,7 +103,7 @@ public sealed class VisionLanguageEngine : IAsyncDisposable
                 MaxSequenceLength = options.MaxSequenceLength,
             });
             var worker = new InferenceWorker(runner, scheduler, () => new DetokenizerStream(tokenizer));
-            return new VisionLanguageEngine(package, variant, options, tokenizer, processor, vision, runner, worker, defaults);
+            return new VisionLanguageEngine(package, variant, options, tokenizer, processor, vision, runner, slots, worker, defaults);
         }
         catch
         {
@@ -131,6 +139,8 @@ public sealed class VisionLanguageEngine : IAsyncDisposable
             total += new FileInfo(graph).Length;
             var data = graph + ".data";
             if (File.Exists(data)) total += new FileInfo(data).Length;
+            // onnx-community exports keep weights in "<file>_data" shards (_data, _data_1, ...)
+            foreach (var shard in Directory.EnumerateFiles(Path.GetDirectoryName(graph)!, Path.GetFileName(graph) + "_data*")) total += new FileInfo(shard).Length;
         }
         return total;
     }

@@ -40,14 +40,21 @@ public sealed record StatusReport(
             Path.GetFullPath(engine.Package.Folder), engine.Family.ToString(), engine.Variant,
             configured ? "configured (VLO:Model:Variant)" : $"automatic: the most precise variant whose files fit VLO:Model:WeightMemoryBudgetBytes = {options.Model.WeightMemoryBudgetBytes}",
             engine.Package.VariantNames.ToDictionary(v => v, v => VisionLanguageEngine.VariantBytes(engine.Package, v)),
-            engine.Package.Manifest.Vision.DeepstackCount > 0, engine.Package.Manifest.Vision.DeepstackCount,
-            engine.Options.MaxSequenceLength, options.OpenAi.ModelName);
+            engine.Package.Manifest.Vision.DeepstackCount > 0, engine.Package.Manifest.Vision.DeepstackCount, DeepStackNote(engine),
+            engine.Package.Manifest.Format, engine.Options.MaxSequenceLength, options.OpenAi.ModelName);
         return new StatusReport(true, null, uptime, model, device, memory,
             new VisionCacheStatus(cache.Count, cache.Bytes, cache.CapacityBytes, cache.Hits, cache.Misses, cache.Evictions, engine.Vision.EncodeCount),
             new SlotStatus(worker.Slots.Slots, worker.Slots.Busy, worker.Slots.Resident, worker.Slots.Evictions, worker.Slots.ResidentHits),
             new QueueStatus(worker.Waiting, engine.Options.MaxWaitingRequests, worker.Steps, worker.TokensGenerated, worker.PromptTokensPrefilled, throughput.TokensPerSecond),
             sessions?.ActiveCount);
     }
+
+    /// <summary>Why a Qwen3-VL model runs without DeepStack, when it does: the onnx-community / transformers.js export has no
+    /// DeepStack outputs or decoder inputs, so the visual features of ViT blocks 5/11/17 never reach decoder layers 0–2.</summary>
+    private static string? DeepStackNote(VisionLanguageEngine engine) =>
+        engine.Family == VLOrleans.Engine.Models.QwenVlFamily.Qwen3Vl && engine.Package.Manifest.Vision.DeepstackCount == 0
+            ? $"not available: the {engine.Package.Manifest.Format} layout's graphs have no DeepStack features, so Qwen3-VL answers without them (less accurate than the original model)"
+            : null;
 }
 
 public sealed record ModelStatus(
@@ -58,6 +65,8 @@ public sealed record ModelStatus(
     [property: JsonPropertyName("variant_bytes")] IReadOnlyDictionary<string, long> VariantBytes,
     [property: JsonPropertyName("deepstack")] bool DeepStack,
     [property: JsonPropertyName("deepstack_layers")] int DeepStackLayers,
+    [property: JsonPropertyName("deepstack_note")] string? DeepStackNote,
+    [property: JsonPropertyName("layout")] string Layout,
     [property: JsonPropertyName("max_sequence_length")] int MaxSequenceLength,
     [property: JsonPropertyName("served_name")] string ServedName);
 

@@ -11,7 +11,7 @@ namespace VLOrleans.Engine.Generation.Vision;
 /// block-diagonal attention then costs N² for one image instead of (ΣN)² for a batch. Encodes are serialised
 /// (one device, one run at a time); callers await.
 /// </summary>
-public sealed class VisionEncoder : IDisposable
+public sealed class VisionEncoder : IVisionEncoder
 {
     private readonly OnnxSession _session;
     private readonly QwenVisionConfig _vision;

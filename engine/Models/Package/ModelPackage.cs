@@ -46,6 +46,10 @@ public sealed class ModelPackage
         return Manifest.Variants.Keys.FirstOrDefault() ?? throw new ModelLoadException($"{Folder}: the manifest lists no variants");
     }
 
+    /// <summary>A package whose manifest is built in memory rather than read from <c>onnx/manifest.json</c> (the
+    /// onnx-community layout, see <see cref="OnnxCommunity.OnnxCommunityPackage"/>).</summary>
+    internal static ModelPackage FromManifest(string folder, QwenVlConfig config, ModelPackageManifest manifest) => new(folder, config, manifest);
+
     /// <exception cref="ModelLoadException">Missing config/manifest, a manifest naming missing files, or a family mismatch.</exception>
     public static ModelPackage Open(string folder)
     {
