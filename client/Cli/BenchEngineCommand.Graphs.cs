@@ -16,7 +16,7 @@ internal static partial class BenchEngineCommand
     private const int PrefillTokens = 320;
     private const int MaxLength = 512;
 
-    private static Dictionary<string, double> RunGraphs(ModelPackage package, IReadOnlyList<string> variants, int threads, int repeats)
+    private static Dictionary<string, double> RunGraphs(ModelPackage package, IReadOnlyList<string> variants, int threads, int repeats, string? profile)
     {
         var options = new OnnxSessionOptions { IntraOpThreadCount = threads };
         var config = package.Config;
@@ -31,7 +31,9 @@ internal static partial class BenchEngineCommand
         var graphs = variants.Select(v =>
         {
             Console.Error.WriteLine($"loading {v}");
-            return (Name: v, Vision: OnnxSession.Load(package.VisionPath(v), options), Decoder: OnnxSession.Load(package.DecoderPath(v), options));
+            var vision = profile is null ? options : options with { ProfileFilePrefix = $"{profile}-{v}-vision" };
+            var decoder = profile is null ? options : options with { ProfileFilePrefix = $"{profile}-{v}-decoder" };
+            return (Name: v, Vision: OnnxSession.Load(package.VisionPath(v), vision), Decoder: OnnxSession.Load(package.DecoderPath(v), decoder));
         }).ToArray();
         var kv = Enumerable.Range(0, 2 * d.LayerCount).Select(_ => GC.AllocateArray<float>(8 * d.KeyValueHeadCount * MaxLength * d.HeadDim, pinned: true)).ToArray();
         var times = new Dictionary<string, List<double>>();

@@ -30,9 +30,10 @@ internal static partial class BenchEngineCommand
         {
             Description = "Instead of the engine: time the vision, prefill and decode graphs of these variants (comma-separated, e.g. int4,w8a8) side by side, interleaved, with speed-ups over the first.",
         };
+        var profile = new Option<string?>("--profile") { Description = "With --graphs: write ONNX Runtime per-node profiles to {prefix}-{variant}-{vision|decoder}_{date}.json." };
         var command = new Command("bench-engine", "Measure the engine in-process: TTFT (new image vs follow-up), decode tokens/s, batching gain.")
         {
-            model, variant, concurrency, maxTokens, threads, image, repeats, json, graphs,
+            model, variant, concurrency, maxTokens, threads, image, repeats, json, graphs, profile,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -40,7 +41,7 @@ internal static partial class BenchEngineCommand
             {
                 var package = VLOrleans.Engine.Models.Package.ModelPackage.Open(parse.GetValue(model)!);
                 var threadCount = parse.GetValue(threads) is > 0 and var t ? t : Environment.ProcessorCount;
-                var graphResults = RunGraphs(package, list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries), threadCount, parse.GetValue(repeats));
+                var graphResults = RunGraphs(package, list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries), threadCount, parse.GetValue(repeats), parse.GetValue(profile));
                 foreach (var (key, value) in graphResults.OrderBy(r => r.Key, StringComparer.Ordinal)) Console.WriteLine($"{key,-60} {value,10:F3}");
                 if (parse.GetValue(json) is { } graphJson) await File.WriteAllTextAsync(graphJson, JsonSerializer.Serialize(graphResults, new JsonSerializerOptions { WriteIndented = true }), cancellationToken);
                 return 0;

@@ -59,8 +59,11 @@ internal sealed class Qwen3VisionGraphBuilder
         g.Scope = "mask";
         var same = g.Op("Equal", [g.Unsqueeze(GraphNames.AttentionSegmentIds, 1), g.Unsqueeze(GraphNames.AttentionSegmentIds, 0)]);
         var mask = g.Unsqueeze(g.Op("Where", [same, g.FloatScalar(0f), g.FloatScalar(MaskedScore)]), 0, 1);
-        var cos = g.Unsqueeze(GraphNames.RotaryCos, 0, 1);
-        var sin = g.Unsqueeze(GraphNames.RotarySin, 0, 1);
+        // RotaryEmbedding tables [N, hd/2]: the host's cos/sin are cat(emb, emb), so the first half; row i for patch i.
+        var cos = g.Slice(GraphNames.RotaryCos, -1, 0, hd / 2);
+        var sin = g.Slice(GraphNames.RotarySin, -1, 0, hd / 2);
+        var patchCount = g.Op("Gather", [g.Op("Shape", [GraphNames.AttentionSegmentIds]), builder.AddScalar(0L)], [OnnxAttribute.Int("axis", 0)]);
+        var patchIndex = g.Unsqueeze(g.Op("Range", [builder.AddScalar(0L), patchCount, builder.AddScalar(1L)]), 0);
         var scale = g.FloatScalar((float)(1 / Math.Sqrt(hd)));
 
         var deepstack = _config.DeepstackVisualIndexes;
@@ -75,8 +78,8 @@ internal sealed class Qwen3VisionGraphBuilder
             var split = g.Transpose(g.Reshape(qkv, -1, 3, heads, hd), 1, 2, 0, 3);
             var (q, k, v) = (g.Fresh("q"), g.Fresh("k"), g.Fresh("v"));
             builder.AddNode("Split", [split, builder.AddInt64s(1, 1, 1)], [q, k, v], [OnnxAttribute.Int("axis", 0)]);
-            q = g.Mul(g.RotateHalf(q, cos, sin, hd), scale);
-            k = g.RotateHalf(k, cos, sin, hd);
+            q = g.Mul(g.Rotary(q, patchIndex, cos, sin, heads), scale);
+            k = g.Rotary(k, patchIndex, cos, sin, heads);
             var scores = g.Add(g.MatMul(q, g.Transpose(k, 0, 1, 3, 2)), mask);
             var attended = g.MatMul(g.Softmax(scores), v);
             var merged = g.Reshape(g.Transpose(attended, 0, 2, 1, 3), -1, e);
