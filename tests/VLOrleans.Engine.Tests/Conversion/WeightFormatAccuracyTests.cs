@@ -1,3 +1,5 @@
+using VLOrleans.Engine.Models.Conversion;
+using VLOrleans.Engine.Tests.TinyModels;
 using Xunit.Abstractions;
 
 namespace VLOrleans.Engine.Tests.Conversion;
@@ -31,5 +33,31 @@ public sealed class WeightFormatAccuracyTests(ITestOutputHelper output)
                 grids: [(1, 16, 16), (1, 12, 16), (1, 16, 20)], steps: 6, threads: 2);
             output.WriteLine(WeightFormatAccuracy.Table(large, Path.GetFileName(package)));
         }
+    }
+
+    /// <summary>The measurement behind w8a8's default <see cref="ConversionOptions.KeepPrecise"/>: the same prompts with
+    /// every layer in w8a8, and with only the LM head, only the mergers, or both kept in int8 MatMulNBits.</summary>
+    [Fact]
+    public void W8A8WithAndWithoutPreciseLayers()
+    {
+        var cases = new (string Name, string[] Keep)[] { ("none", []), ("lm_head", ["lm_head"]), ("mergers", ["merger", "deepstack"]), ("default", ["lm_head", "merger", "deepstack"]) };
+        var lines = new List<string>();
+        foreach (var (name, keep) in cases)
+        {
+            var folder = Path.Combine(Path.GetTempPath(), $"vlo-w8a8-keep-{name}-{Guid.NewGuid():N}");
+            try
+            {
+                ModelConverter.Convert(TinyModelFiles.Qwen3VlTiny, folder, new ConversionOptions { Weights = WeightFormat.Fp32 });
+                ModelConverter.Convert(TinyModelFiles.Qwen3VlTiny, folder, new ConversionOptions { Weights = WeightFormat.W8A8, KeepPrecise = keep });
+                var row = WeightFormatAccuracy.Measure(folder, ["w8a8"], promptCount: 20, grids: [(1, 4, 4), (1, 4, 6), (1, 6, 6), (1, 8, 4)], steps: 8, threads: 1)[0];
+                lines.Add($"| keep {name} | {row.MaxRelativeError:E2} | {row.MeanRelativeError:E2} | {row.FirstTokenAgreement:P0} | {row.TokenAgreement:P0} |");
+                Assert.True(row.MaxRelativeError <= TinyPackage.Bound("w8a8"), $"keep {name}: {row.MaxRelativeError:E3}");
+            }
+            finally
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        }
+        output.WriteLine("| w8a8 on tiny | max rel. error | mean rel. error | first token = fp32 | greedy tokens = fp32 |\n|---|---|---|---|---|\n" + string.Join("\n", lines));
     }
 }
