@@ -30,7 +30,7 @@ public sealed class WeightFormatAccuracyTests(ITestOutputHelper output)
         if (!string.IsNullOrEmpty(package))
         {
             var large = WeightFormatAccuracy.Measure(package, Variants, promptCount: 20,
-                grids: [(1, 16, 16), (1, 12, 16), (1, 16, 20)], steps: 6, threads: 2);
+                grids: [(1, 8, 8), (1, 8, 12), (1, 12, 8)], steps: 4, threads: 2);
             output.WriteLine(WeightFormatAccuracy.Table(large, Path.GetFileName(package)));
         }
     }
