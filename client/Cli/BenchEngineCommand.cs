@@ -14,7 +14,7 @@ namespace VLOrleans.Cli;
 /// the same N requests one at a time. Output lengths are fixed (EOS ignored) so every configuration does the same
 /// work. The server-level benchmark (HTTP, baselines) is <c>vl bench</c>.
 /// </summary>
-internal static class BenchEngineCommand
+internal static partial class BenchEngineCommand
 {
     public static Command Create()
     {
@@ -26,12 +26,26 @@ internal static class BenchEngineCommand
         var image = new Option<string?>("--image") { Description = "Photo to use (resized to 640×480); default: a COCO photo from ../shared/images/real." };
         var repeats = new Option<int>("--repeats") { Description = "Repetitions of the TTFT measurements (median reported).", DefaultValueFactory = _ => 3 };
         var json = new Option<string?>("--json") { Description = "Also write the results as JSON to this file." };
+        var graphs = new Option<string?>("--graphs")
+        {
+            Description = "Instead of the engine: time the vision, prefill and decode graphs of these variants (comma-separated, e.g. int4,w8a8) side by side, interleaved, with speed-ups over the first.",
+        };
+        var profile = new Option<string?>("--profile") { Description = "With --graphs: write ONNX Runtime per-node profiles to {prefix}-{variant}-{vision|decoder}_{date}.json." };
         var command = new Command("bench-engine", "Measure the engine in-process: TTFT (new image vs follow-up), decode tokens/s, batching gain.")
         {
-            model, variant, concurrency, maxTokens, threads, image, repeats, json,
+            model, variant, concurrency, maxTokens, threads, image, repeats, json, graphs, profile,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
+            if (parse.GetValue(graphs) is { } list)
+            {
+                var package = VLOrleans.Engine.Models.Package.ModelPackage.Open(parse.GetValue(model)!);
+                var threadCount = parse.GetValue(threads) is > 0 and var t ? t : Environment.ProcessorCount;
+                var graphResults = RunGraphs(package, list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries), threadCount, parse.GetValue(repeats), parse.GetValue(profile));
+                foreach (var (key, value) in graphResults.OrderBy(r => r.Key, StringComparer.Ordinal)) Console.WriteLine($"{key,-60} {value,10:F3}");
+                if (parse.GetValue(json) is { } graphJson) await File.WriteAllTextAsync(graphJson, JsonSerializer.Serialize(graphResults, new JsonSerializerOptions { WriteIndented = true }), cancellationToken);
+                return 0;
+            }
             var n = parse.GetValue(concurrency);
             var tokens = parse.GetValue(maxTokens);
             await using var engine = VisionLanguageEngine.Load(new EngineOptions

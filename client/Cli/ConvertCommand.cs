@@ -11,13 +11,18 @@ internal static class ConvertCommand
     {
         var from = new Option<string>("--from") { Description = "Hugging Face checkpoint folder (config.json + safetensors).", Required = true };
         var to = new Option<string>("--to") { Description = "Model package folder to write (created; other variants there are kept).", Required = true };
-        var weights = new Option<string>("--weights") { Description = "Weight storage: fp32, fp16, int8 or int4 (MatMulNBits).", DefaultValueFactory = _ => "fp32" };
+        var weights = new Option<string>("--weights") { Description = "Weight storage: fp32, fp16, int8 or int4 (MatMulNBits), w8a8 (int8 weights per column, int8 activations: DynamicQuantizeMatMul, fastest for vision/prefill on CPU).", DefaultValueFactory = _ => "fp32" };
         var lmHead = new Option<string?>("--lm-head") { Description = "Storage of the LM head (default: as --weights)." };
         var blockSize = new Option<int>("--block-size") { Description = "int8/int4 block size along K (power of two ≥ 16).", DefaultValueFactory = _ => 32 };
         var accuracy = new Option<int>("--accuracy-level") { Description = "MatMulNBits accuracy_level 0..4 (4 = int8 activations, fastest on CPU).", DefaultValueFactory = _ => 4 };
+        var keepPrecise = new Option<string?>("--keep-precise")
+        {
+            Description = "Comma-separated layers kept in --precise-format: name prefixes (lm_head, layers.0., visual.blocks.23.) or the aliases merger, deepstack, patch_embed; 'none' for none. Default: lm_head,merger,deepstack for w8a8, none otherwise.",
+        };
+        var preciseFormat = new Option<string>("--precise-format") { Description = "Storage of the --keep-precise layers.", DefaultValueFactory = _ => "int8" };
         var command = new Command("convert", "Convert a Hugging Face Qwen-VL checkpoint into an ONNX model package.")
         {
-            from, to, weights, lmHead, blockSize, accuracy,
+            from, to, weights, lmHead, blockSize, accuracy, keepPrecise, preciseFormat,
         };
         command.SetAction(parse =>
         {
@@ -29,6 +34,8 @@ internal static class ConvertCommand
                     LmHead = parse.GetValue(lmHead) is { } head ? ParseFormat(head) : null,
                     BlockSize = parse.GetValue(blockSize),
                     AccuracyLevel = parse.GetValue(accuracy),
+                    KeepPrecise = parse.GetValue(keepPrecise) is { } list ? ParseLayerList(list) : null,
+                    PreciseFormat = ParseFormat(parse.GetValue(preciseFormat)!),
                 };
                 var result = ModelConverter.Convert(parse.GetValue(from)!, parse.GetValue(to)!, options, step => Console.WriteLine($"convert: {step}"));
                 Console.WriteLine($"wrote variant {result.Variant}: vision {result.VisionBytes / 1e6:F1} MB, decoder {result.DecoderBytes / 1e6:F1} MB in {result.Elapsed.TotalSeconds:F1} s");
@@ -49,5 +56,8 @@ internal static class ConvertCommand
     }
 
     private static WeightFormat ParseFormat(string name) =>
-        WeightFormats.TryParse(name, out var format) ? format : throw new ArgumentException($"unknown weight format '{name}' (expected fp32, fp16, int8 or int4)");
+        WeightFormats.TryParse(name, out var format) ? format : throw new ArgumentException($"unknown weight format '{name}' (expected fp32, fp16, int8, int4 or w8a8)");
+
+    private static string[] ParseLayerList(string list) =>
+        list.Trim().Equals("none", StringComparison.OrdinalIgnoreCase) ? [] : list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 }

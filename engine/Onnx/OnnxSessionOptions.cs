@@ -47,6 +47,11 @@ public sealed record OnnxSessionOptions
     /// </summary>
     public IReadOnlyDictionary<string, string> ConfigEntries { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>When set, ORT records every node's run time and writes "{prefix}_{date}.json" (Chrome trace format)
+    /// when the session is disposed — the per-op profile behind docs/PERFORMANCE-CPU.md. Off by default (it costs a
+    /// timestamp pair per node).</summary>
+    public string? ProfileFilePrefix { get; init; }
+
     internal unsafe OrtSessionOptionsHandle CreateNative()
     {
         nint raw;
@@ -58,6 +63,10 @@ public sealed record OnnxSessionOptions
             OrtStatus.Check(OrtApi.SetInterOpNumThreads(raw, InterOpThreadCount));
             OrtStatus.Check(OrtApi.SetSessionGraphOptimizationLevel(raw, (int)OptimizationLevel));
             if (LogLevel is { } level) OrtStatus.Check(OrtApi.SetSessionLogSeverityLevel(raw, (int)level));
+            if (ProfileFilePrefix is { } prefix)
+            {
+                fixed (byte* p = Utf8Z(prefix)) OrtStatus.Check(OrtApi.EnableProfiling(raw, p));
+            }
             foreach (var (key, value) in ConfigEntries)
             {
                 fixed (byte* k = Utf8Z(key), v = Utf8Z(value)) OrtStatus.Check(OrtApi.AddSessionConfigEntry(raw, k, v));

@@ -13,8 +13,12 @@ namespace VLOrleans.Engine.Models.Conversion;
 /// <see cref="ColumnsPerBlock"/> input columns at a time. fp16 adds a Cast to float after the initializer.</item>
 /// <item>int8 / int4: <c>com.microsoft.MatMulNBits</c>, whose B is [N, K] in blocks along K — HF's own layout, so rows
 /// stream straight through the <see cref="BlockQuantizer"/> with no transpose.</item>
+/// <item>w8a8: <c>com.microsoft.DynamicQuantizeMatMul</c> with B int8 [K, N] and one scale per column
+/// (<see cref="ColumnQuantizer"/>): a first pass over W's rows finds the scales, a second writes the transposed int8
+/// blocks. The bias goes into the op's own bias input.</item>
 /// </list>
-/// The bias, when present, is a separate fp32 Add.
+/// The bias, when present, is otherwise a separate fp32 Add. The format of a layer is the caller's, else
+/// <see cref="ConversionOptions.FormatOf"/> its name (so every family's builder gets the precise-layer rule).
 /// </summary>
 internal sealed class LinearLayerWriter
 {
@@ -36,11 +40,23 @@ internal sealed class LinearLayerWriter
     /// <summary>Appends <c>y = x·Wᵀ (+ b)</c>; <paramref name="name"/> names the initializers (e.g. "layers.0.q_proj").</summary>
     public string Linear(GraphWriter g, string x, string name, string weight, string? bias, WeightFormat? format = null)
     {
-        var fmt = format ?? _options.Weights;
+        var fmt = format ?? _options.FormatOf(name);
         var (n, k) = _tensors.MatrixShape(weight);
         string y;
         switch (fmt)
         {
+            case WeightFormat.W8A8:
+                {
+                    var scales = ColumnScales(weight, n, k);
+                    using (var stream = new ChunkStream(TransposedInt8Blocks(weight, n, k, scales)))
+                    {
+                        g.Builder.AddInitializer(name + ".qweight", OnnxElementType.Int8, stream, k * n, k, n);
+                    }
+                    g.Builder.AddInitializer<float>(name + ".scales", scales, n);
+                    var inputs = new List<string> { x, name + ".qweight", name + ".scales" };
+                    if (bias is not null) inputs.AddRange(["", g.Floats(name + ".bias", _tensors.ReadSingle(bias), n)]);
+                    return g.Op("DynamicQuantizeMatMul", inputs, domain: OnnxModelBuilder.MicrosoftDomain);
+                }
             case WeightFormat.Fp32:
             case WeightFormat.Fp16:
                 {
@@ -108,6 +124,42 @@ internal sealed class LinearLayerWriter
                 }
             }
             yield return bytes.AsMemory(0, (int)(c * n * elementSize));
+        }
+    }
+
+    /// <summary>scale[n] = max|W[n, :]| / 127, read row block by row block.</summary>
+    private float[] ColumnScales(string weight, long n, long k)
+    {
+        var reader = _tensors.Reader(weight);
+        var rowsPerChunk = (int)Math.Clamp(_blockBytes / 4 / k, 1, n);
+        var values = new float[checked(rowsPerChunk * k)];
+        var scales = new float[n];
+        for (long r0 = 0; r0 < n; r0 += rowsPerChunk)
+        {
+            var rows = (int)Math.Min(rowsPerChunk, n - r0);
+            reader.Read(r0 * k, values.AsSpan(0, (int)(rows * k)));
+            for (var r = 0; r < rows; r++) scales[r0 + r] = ColumnQuantizer.Scale(values.AsSpan((int)(r * k), (int)k));
+        }
+        return scales;
+    }
+
+    /// <summary>Bᵀ-quantised: int8 [K, N] in row blocks, B[k, n] = q(W[n, k], scale[n]); same gather as <see cref="TransposedBlocks"/>.</summary>
+    private IEnumerable<ReadOnlyMemory<byte>> TransposedInt8Blocks(string weight, long n, long k, float[] scales)
+    {
+        var reader = _tensors.Reader(weight);
+        var columns = (int)Math.Clamp(_blockBytes / n, 1, k);
+        var bytes = new byte[checked(columns * n)];
+        var row = new float[columns];
+        for (long k0 = 0; k0 < k; k0 += columns)
+        {
+            var c = (int)Math.Min(columns, k - k0);
+            for (long r = 0; r < n; r++)
+            {
+                reader.Read(r * k + k0, row.AsSpan(0, c));
+                var scale = scales[r];
+                for (var j = 0; j < c; j++) bytes[j * n + r] = (byte)ColumnQuantizer.Quantize(row[j], scale);
+            }
+            yield return bytes.AsMemory(0, (int)(c * n));
         }
     }
 

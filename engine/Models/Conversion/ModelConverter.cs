@@ -85,7 +85,8 @@ public static class ModelConverter
             Directory.Delete(staging, recursive: true);
         }
 
-        var quantized = options.Weights.QuantizedBits() > 0 || options.EffectiveLmHead.QuantizedBits() > 0;
+        var quantized = options.Weights.QuantizedBits() > 0 || options.EffectiveLmHead.QuantizedBits() > 0
+            || (options.EffectiveKeepPrecise.Count > 0 && options.PreciseFormat.QuantizedBits() > 0);
         var variants = existing?.Variants ?? new Dictionary<string, VariantEntry>(StringComparer.Ordinal);
         variants[variant] = new VariantEntry
         {

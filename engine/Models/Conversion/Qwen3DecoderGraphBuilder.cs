@@ -7,7 +7,8 @@ namespace VLOrleans.Engine.Models.Conversion;
 /// <summary>
 /// The Qwen3-VL text decoder as one graph over shared max-length KV buffers (design in KV_CACHE.md):
 /// <c>inputs_embeds</c> [B,S,H] (embedding and image scatter are done on the host) → per layer: RMSNorm → q/k/v →
-/// per-head q/k RMSNorm → interleaved M-RoPE (cos/sin from <c>position_ids</c> [3,B,S] in-graph, rotate-half by Mul/Add)
+/// per-head q/k RMSNorm → interleaved M-RoPE (cos/sin from <c>position_ids</c> [3,B,S] in-graph, rotate-half by
+/// <c>com.microsoft.RotaryEmbedding</c> over per-token tables)
 /// → <c>com.microsoft.GroupQueryAttention</c> (seqlens_k = ΣMask−1, total length = mask width) → o_proj → residual →
 /// RMSNorm → SwiGLU MLP → residual → (+ DeepStack chunk d after layer d, d &lt; D) → last position of each row → final
 /// RMSNorm → LM head → <c>logits</c> [B,1,V].
@@ -58,10 +59,16 @@ internal sealed class Qwen3DecoderGraphBuilder
         // M-RoPE: angle[b,s,c] = Σ_p pos[p,b,s] · F[p,c] where F[p,c] = inv_freq[c mod hd/2] if column c takes plane p —
         // one MatMul [B,S,3]×[3,hd] gives the interleaved, already duplicated (cat(f,f)) angles.
         g.Scope = "rope";
+        // Only the first half is needed (cat(f, f)): RotaryEmbedding takes tables [tokens, hd/2], one row per token
+        // (row b·S + s, looked up through tokenIndex [B, S]).
         var positions = g.Transpose(g.Cast(GraphNames.PositionIds, OnnxElementType.Float), 1, 2, 0);
-        var angles = g.MatMul(positions, g.Floats("rope.plane_frequencies", PlaneFrequencies(t), 3, hd));
-        var cos = g.Unsqueeze(g.Op("Cos", [angles]), 2);
-        var sin = g.Unsqueeze(g.Op("Sin", [angles]), 2);
+        var halfFrequencies = PlaneFrequencies(t).Chunk((int)hd).SelectMany(row => row.Take((int)hd / 2)).ToArray();
+        var angles = g.Reshape(g.MatMul(positions, g.Floats("rope.plane_frequencies", halfFrequencies, 3, hd / 2)), -1, hd / 2);
+        var cos = g.Op("Cos", [angles]);
+        var sin = g.Op("Sin", [angles]);
+        var batchAndLength = g.Slice(g.Op("Shape", [GraphNames.InputsEmbeds]), 0, 0, 2);
+        var tokenCount = g.Op("ReduceProd", [batchAndLength], [OnnxAttribute.Int("keepdims", 0)]);
+        var tokenIndex = g.Op("Reshape", [g.Op("Range", [builder.AddScalar(0L), tokenCount, builder.AddScalar(1L)]), batchAndLength]);
 
         var x = GraphNames.InputsEmbeds;
         for (var i = 0; i < t.LayerCount; i++)
@@ -76,8 +83,8 @@ internal sealed class Qwen3DecoderGraphBuilder
             // Per-head RMSNorm over head_dim, then rotary (Qwen3VLTextAttention order).
             q = g.RmsNorm(g.Reshape(q, 0, 0, heads, hd), Norm(g, name + ".q_norm", p + "self_attn.q_norm.weight"), t.RmsNormEps);
             k = g.RmsNorm(g.Reshape(k, 0, 0, kvHeads, hd), Norm(g, name + ".k_norm", p + "self_attn.k_norm.weight"), t.RmsNormEps);
-            q = g.Reshape(g.RotateHalf(q, cos, sin, hd), 0, 0, heads * hd);
-            k = g.Reshape(g.RotateHalf(k, cos, sin, hd), 0, 0, kvHeads * hd);
+            q = g.Rotary(g.Reshape(q, 0, 0, heads * hd), tokenIndex, cos, sin, heads);
+            k = g.Rotary(g.Reshape(k, 0, 0, kvHeads * hd), tokenIndex, cos, sin, kvHeads);
             var attended = g.Fresh("gqa");
             builder.AddNode("GroupQueryAttention",
                 [q, k, v, GraphNames.PastKey(i), GraphNames.PastValue(i), seqlensK, totalLength],

@@ -32,6 +32,11 @@ internal static unsafe class OrtApi
     public static nint CreateSessionOptions(nint* /*OrtSessionOptions**/ options) =>
         ((delegate* unmanaged[Cdecl]<nint*, nint>)Fn(OrtApiIndex.CreateSessionOptions))(options);
 
+    /// <summary>profile_file_prefix is an ORTCHAR_T string: char (UTF-8) on Linux; ORT writes
+    /// "{prefix}_{date}.json" (Chrome trace format) when the session is released.</summary>
+    public static nint EnableProfiling(nint options, byte* profileFilePrefix) =>
+        ((delegate* unmanaged[Cdecl]<nint, byte*, nint>)Fn(OrtApiIndex.EnableProfiling))(options, profileFilePrefix);
+
     public static nint SetSessionLogSeverityLevel(nint options, int level) => CallInt(OrtApiIndex.SetSessionLogSeverityLevel, options, level);
 
     public static nint SetSessionGraphOptimizationLevel(nint options, int /*GraphOptimizationLevel*/ level) =>

@@ -17,6 +17,7 @@ internal static class OrtApiIndex
     public const int CreateSessionFromArray = 8;
     public const int Run = 9;
     public const int CreateSessionOptions = 10;
+    public const int EnableProfiling = 14;
     public const int SetSessionLogSeverityLevel = 22;
     public const int SetSessionGraphOptimizationLevel = 23;
     public const int SetIntraOpNumThreads = 24;

@@ -18,7 +18,7 @@ public sealed class DecoderGraphTests(ITestOutputHelper output)
     private const int MaxLength = 64;
     private static readonly long[] DecodeTokens = [1000, 2000, 3000];
 
-    public static TheoryData<string> Variants() => ["fp32", "fp16", "int8", "int4"];
+    public static TheoryData<string> Variants() => ["fp32", "fp16", "int8", "int4", "w8a8"];
 
     [Theory]
     [MemberData(nameof(Variants))]

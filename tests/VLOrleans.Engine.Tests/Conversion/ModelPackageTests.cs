@@ -20,7 +20,7 @@ public sealed class ModelPackageTests : IDisposable
     public void PackageHoldsCopiedFilesGraphsEmbeddingTableAndManifest()
     {
         var package = TinyPackage.Package;
-        Assert.Equal(["fp16", "fp32", "int4", "int8"], package.VariantNames.Order(StringComparer.Ordinal));
+        Assert.Equal(["fp16", "fp32", "int4", "int8", "w8a8"], package.VariantNames.Order(StringComparer.Ordinal));
         foreach (var name in new[] { "config.json", "preprocessor_config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json" })
             Assert.True(File.Exists(Path.Combine(package.Folder, name)), name);
         var m = package.Manifest;
@@ -50,6 +50,9 @@ public sealed class ModelPackageTests : IDisposable
 
         Assert.Equal(32, m.Variants["int4"].BlockSize);
         Assert.Null(m.Variants["fp32"].BlockSize);
+        // w8a8 keeps the LM head and mergers in int8 MatMulNBits by default, so its block size is recorded too.
+        Assert.Equal("int8", m.Variants["w8a8"].LmHead);
+        Assert.Equal(32, m.Variants["w8a8"].BlockSize);
         Assert.Equal("int4", package.ChooseVariant());
         Assert.Equal("fp16", package.ChooseVariant("fp16"));
     }

@@ -15,7 +15,7 @@ public sealed class VisionGraphTests(ITestOutputHelper output)
     public static TheoryData<string, string> Cases()
     {
         var data = new TheoryData<string, string>();
-        foreach (var variant in new[] { "fp32", "fp16", "int8", "int4" })
+        foreach (var variant in new[] { "fp32", "fp16", "int8", "int4", "w8a8" })
         {
             data.Add(variant, "1x4x4");
             data.Add(variant, "1x6x10");

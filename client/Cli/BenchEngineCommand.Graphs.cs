@@ -1,0 +1,150 @@
+using System.Diagnostics;
+using VLOrleans.Engine.Models.Package;
+using VLOrleans.Engine.Onnx;
+
+namespace VLOrleans.Cli;
+
+/// <summary>
+/// <c>vl bench-engine --graphs int4,w8a8</c>: the package's graphs alone, several weight variants loaded side by side and
+/// run in turn (A, B, A, B, …), so a machine shared with other work slows every variant alike and the ratios hold even
+/// when the absolute times do not. Measures the vision encoder on a 640×480 image (grid 1×30×40, 1,200 patches), a
+/// 320-token prefill (the image's 300 tokens plus a question) and decode steps for 1 and 8 sequences with 320 tokens of
+/// past. Input values are random: the speed of these kernels does not depend on them.
+/// </summary>
+internal static partial class BenchEngineCommand
+{
+    private const int PrefillTokens = 320;
+    private const int MaxLength = 512;
+
+    private static Dictionary<string, double> RunGraphs(ModelPackage package, IReadOnlyList<string> variants, int threads, int repeats, string? profile)
+    {
+        var options = new OnnxSessionOptions { IntraOpThreadCount = threads };
+        var config = package.Config;
+        var d = package.Manifest.Decoder;
+        var random = new Random(1);
+        long[] thw = [1, 30, 40];
+        var aux = VisionAuxInputs.Compute(config.Vision, thw);
+        var pixels = RandomFloats(random, aux.PatchCount * config.Vision.PatchRowLength);
+        var prefillEmbeds = RandomFloats(random, PrefillTokens * d.HiddenSize, 0.05);
+        var decodeEmbeds = RandomFloats(random, 8 * d.HiddenSize, 0.05);
+
+        var graphs = variants.Select(v =>
+        {
+            Console.Error.WriteLine($"loading {v}");
+            var vision = profile is null ? options : options with { ProfileFilePrefix = $"{profile}-{v}-vision" };
+            var decoder = profile is null ? options : options with { ProfileFilePrefix = $"{profile}-{v}-decoder" };
+            return (Name: v, Vision: OnnxSession.Load(package.VisionPath(v), vision), Decoder: OnnxSession.Load(package.DecoderPath(v), decoder));
+        }).ToArray();
+        var kv = Enumerable.Range(0, 2 * d.LayerCount).Select(_ => GC.AllocateArray<float>(8 * d.KeyValueHeadCount * MaxLength * d.HeadDim, pinned: true)).ToArray();
+        var times = new Dictionary<string, List<double>>();
+        void Time(string key, Action action)
+        {
+            var clock = Stopwatch.StartNew();
+            action();
+            if (!times.TryGetValue(key, out var list)) times[key] = list = [];
+            list.Add(clock.Elapsed.TotalSeconds);
+        }
+        try
+        {
+            for (var r = -1; r < repeats; r++) // r = −1: warm-up, not recorded
+            {
+                foreach (var (name, vision, decoder) in graphs)
+                {
+                    var key = r < 0 ? "warmup" : name;
+                    Time($"{key}.vision_640x480_s", () => RunVision(vision, config, pixels, thw, aux));
+                    Time($"{key}.prefill_{PrefillTokens}_s", () => RunDecoder(decoder, d, kv, batch: 1, PrefillTokens, prefillEmbeds, past: 0));
+                    Time($"{key}.decode_step_1_s", () => RunDecoder(decoder, d, kv, batch: 1, 1, decodeEmbeds, past: PrefillTokens));
+                    Time($"{key}.decode_step_8_s", () => RunDecoder(decoder, d, kv, batch: 8, 1, decodeEmbeds, past: PrefillTokens));
+                    Console.Error.WriteLine($"round {r}: {name} done");
+                }
+            }
+        }
+        finally
+        {
+            foreach (var g in graphs)
+            {
+                g.Vision.Dispose();
+                g.Decoder.Dispose();
+            }
+        }
+        var results = times.Where(t => !t.Key.StartsWith("warmup", StringComparison.Ordinal)).ToDictionary(t => t.Key, t => Median(t.Value));
+        foreach (var (name, _, _) in graphs.Skip(1))
+        {
+            foreach (var key in results.Keys.Where(k => k.StartsWith(graphs[0].Name + ".", StringComparison.Ordinal)).ToArray())
+            {
+                var metric = key[(graphs[0].Name.Length + 1)..];
+                results[$"speedup_{name}_over_{graphs[0].Name}.{metric}"] = results[key] / results[$"{name}.{metric}"];
+            }
+        }
+        return results;
+    }
+
+    private static float[] RandomFloats(Random random, int count, double scale = 1)
+    {
+        var values = new float[count];
+        for (var i = 0; i < count; i++) values[i] = (float)((random.NextDouble() * 2 - 1) * scale);
+        return values;
+    }
+
+    private static void RunVision(OnnxSession session, VLOrleans.Engine.Models.QwenVlConfig config, float[] pixels, long[] thw, VisionAuxInputs aux)
+    {
+        var n = aux.PatchCount;
+        using var pixelValues = OnnxValue.CreateTensor(pixels, n, config.Vision.PatchRowLength);
+        using var grid = OnnxValue.CreateTensor(thw, 1, 3);
+        using var indices = OnnxValue.CreateTensor(aux.PosEmbedIndices, n, 4);
+        using var weights = OnnxValue.CreateTensor(aux.PosEmbedWeights, n, 4);
+        using var cos = OnnxValue.CreateTensor(aux.RotaryCos, n, aux.HeadDim);
+        using var sin = OnnxValue.CreateTensor(aux.RotarySin, n, aux.HeadDim);
+        using var segments = OnnxValue.CreateTensor(aux.SegmentIds, n);
+        var outputs = session.Run(
+            [GraphNames.PixelValues, GraphNames.ImageGridThw, GraphNames.PosEmbedIndices, GraphNames.PosEmbedWeights,
+             GraphNames.RotaryCos, GraphNames.RotarySin, GraphNames.AttentionSegmentIds],
+            [pixelValues, grid, indices, weights, cos, sin, segments], GraphNames.ImageFeatures);
+        foreach (var o in outputs) o.Dispose();
+    }
+
+    /// <summary>One decoder run over rows 0..batch−1 of the shared buffers, each row with <paramref name="past"/> valid tokens.</summary>
+    private static void RunDecoder(OnnxSession session, DecoderGraphEntry d, float[][] kv, int batch, int s, float[] embeds, int past)
+    {
+        var values = new List<OnnxValue>();
+        var names = new List<string> { GraphNames.InputsEmbeds, GraphNames.PositionIds, GraphNames.AttentionMask };
+        var outputNames = new List<string> { GraphNames.Logits };
+        var outputs = new List<OnnxValue?> { null };
+        try
+        {
+            values.Add(OnnxValue.CreateTensor(embeds.AsMemory(0, batch * s * d.HiddenSize), batch, s, d.HiddenSize));
+            var positions = new long[3 * batch * s];
+            for (var i = 0; i < positions.Length; i++) positions[i] = past + i % s;
+            values.Add(OnnxValue.CreateTensor(positions, 3, batch, s));
+            var mask = new long[batch * (past + s)];
+            mask.AsSpan().Fill(1);
+            values.Add(OnnxValue.CreateTensor(mask, batch, past + s));
+            if (d.DeepstackCount > 0)
+            {
+                names.Add(GraphNames.PerLayerInputs);
+                values.Add(OnnxValue.CreateTensor(new float[batch * s * d.DeepstackCount * d.HiddenSize], batch, s, d.DeepstackCount * d.HiddenSize));
+            }
+            var slot = d.KeyValueHeadCount * MaxLength * d.HeadDim;
+            for (var layer = 0; layer < d.LayerCount; layer++)
+            {
+                for (var j = 0; j < 2; j++)
+                {
+                    var memory = kv[2 * layer + j].AsMemory(0, batch * slot);
+                    values.Add(OnnxValue.CreateTensor(memory, batch, d.KeyValueHeadCount, MaxLength, d.HeadDim));
+                    names.Add(j == 0 ? GraphNames.PastKey(layer) : GraphNames.PastValue(layer));
+                    var present = OnnxValue.CreateTensor(memory, batch, d.KeyValueHeadCount, MaxLength, d.HeadDim);
+                    outputs.Add(present);
+                    outputNames.Add(j == 0 ? GraphNames.PresentKey(layer) : GraphNames.PresentValue(layer));
+                }
+            }
+            var slots = outputs.ToArray();
+            session.Run(names.ToArray(), values.ToArray(), outputNames.ToArray(), slots);
+            slots[0]?.Dispose();
+        }
+        finally
+        {
+            foreach (var v in values) v.Dispose();
+            foreach (var o in outputs) o?.Dispose();
+        }
+    }
+}
