@@ -134,7 +134,7 @@ public sealed class ModelPackageTests : IDisposable
     }
 
     [Theory]
-    [InlineData("qwen2_vl", "lacks tensor")] // a Qwen3-VL checkpoint labelled qwen2_vl: the first Qwen2-VL tensor it lacks is named
+    [InlineData("qwen2_vl", "vision_config.hidden_act")] // a Qwen3-VL checkpoint labelled qwen2_vl: its vision activation (gelu_pytorch_tanh) is not Qwen2-VL's quick_gelu
     [InlineData("llava", "not a supported Qwen-VL family")]
     public void UnsupportedFamilyIsAModelLoadException(string modelType, string message)
     {
