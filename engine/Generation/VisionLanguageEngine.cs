@@ -120,10 +120,10 @@ public sealed class VisionLanguageEngine : IAsyncDisposable
         CudaDeviceId = cudaDevice,
     };
 
-    /// <summary>The most precise variant whose files fit the budget (fp32 → fp16 → int8 → int4); the smallest if none fits.</summary>
+    /// <summary>The most precise variant whose files fit the budget (fp32 → fp16 → int8 → w8a8 → int4); the smallest if none fits.</summary>
     public static string ChooseVariant(ModelPackage package, long budgetBytes)
     {
-        string[] byPrecision = ["fp32", "fp16", "int8", "int4"];
+        string[] byPrecision = ["fp32", "fp16", "int8", "w8a8", "int4"]; // w8a8: int8 weights but int8 activations too
         var present = byPrecision.Where(package.VariantNames.Contains).Concat(package.VariantNames.Except(byPrecision)).ToArray();
         if (present.Length == 0) throw new ModelLoadException($"{package.Folder}: the package lists no weight variants");
         var sizes = present.ToDictionary(v => v, v => VariantBytes(package, v));
