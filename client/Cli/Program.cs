@@ -8,4 +8,5 @@ root.Subcommands.Add(MakeTinyModelCommand.Create());
 root.Subcommands.Add(ConvertCommand.Create());
 root.Subcommands.Add(AskCommand.Create());
 root.Subcommands.Add(BenchEngineCommand.Create());
+root.Subcommands.Add(VLOrleans.Cli.Bench.BenchCommand.Create());
 return await root.Parse(args).InvokeAsync();
