@@ -21,11 +21,11 @@ internal static class BenchCommand
         var smoke = new Option<bool>("--smoke") { Description = "Tiny model, a few short conversations: checks the harness end to end in under a minute." };
         var floors = new Option<bool>("--floors") { Description = "Only measure memory bandwidth and matrix throughput (the page's floors)." };
         var sessions = new Option<int>("--sessions") { Description = "Concurrent sessions (and KV slots) for (b) and (c).", DefaultValueFactory = _ => 8 };
-        var duration = new Option<int>("--duration") { Description = "Seconds of measurement per configuration (b) and (c); turns running at the end finish.", DefaultValueFactory = _ => 210 };
-        var durationA = new Option<int>("--duration-a") { Description = "Seconds of measurement for (a), which is slow on few cores.", DefaultValueFactory = _ => 210 };
+        var duration = new Option<int>("--duration") { Description = "Seconds of measurement per configuration (b) and (c); turns running at the end finish.", DefaultValueFactory = _ => 180 };
+        var durationA = new Option<int>("--duration-a") { Description = "Seconds of measurement for (a), which is slow on few cores.", DefaultValueFactory = _ => 180 };
         var conversations = new Option<int>("--conversations") { Description = "At most this many conversations per configuration (count bound).", DefaultValueFactory = _ => 1000 };
         var conversationsA = new Option<int>("--conversations-a") { Description = "At most this many conversations for (a).", DefaultValueFactory = _ => 1000 };
-        var drain = new Option<int>("--drain") { Description = "Seconds turns running at the deadline may take to finish (then cancelled, not counted).", DefaultValueFactory = _ => 240 };
+        var drain = new Option<int>("--drain") { Description = "Seconds turns running at the deadline may take to finish (then cancelled, not counted).", DefaultValueFactory = _ => 120 };
         var seed = new Option<int>("--seed") { Description = "Workload seed (same seed = same conversations, images and questions).", DefaultValueFactory = _ => 1 };
         var configs = new Option<string>("--configs") { Description = "Which configurations to run, e.g. abc or c.", DefaultValueFactory = _ => "abc" };
         var variant = new Option<string>("--variant") { Description = "Weights of (b) and (c).", DefaultValueFactory = _ => "int4" };
@@ -69,7 +69,7 @@ internal static class BenchCommand
                 ModelCache = parse.GetValue(models) ?? Path.Combine(RepoRoot(), "data", "bench-models"),
                 ServerDll = parse.GetValue(server) ?? DefaultServerDll(),
                 ImagesFolder = parse.GetValue(images) ?? Path.GetFullPath(Path.Combine(RepoRoot(), "..", "shared", "images", "real")),
-                Command = "vl bench " + string.Join(' ', parse.Tokens.Select(t => t.Value)),
+                Command = "vl " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
             };
             var report = await BenchRunner.RunAsync(plan, log, cancellationToken);
             Console.WriteLine(report.ToTable());
