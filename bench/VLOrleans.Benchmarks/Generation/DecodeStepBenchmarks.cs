@@ -1,0 +1,69 @@
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Engines;
+using VLOrleans.Engine.Generation;
+using VLOrleans.Engine.Generation.Kv;
+using VLOrleans.Engine.Generation.Runner;
+using VLOrleans.Engine.Models.Package;
+using VLOrleans.Engine.Onnx;
+using VLOrleans.Engine.Text;
+
+namespace VLOrleans.Benchmarks.Generation;
+
+/// <summary>
+/// One decode step of the 2B-shaped model at int4 for 1, 4, 8 and 16 sequences: the runner's batched step over the KV
+/// pool (every sequence ~40 tokens into its context), 2 intra-op threads. A step reads every decoder weight once
+/// whatever the batch, so on a bandwidth-bound CPU the time grows far slower than the batch (docs/PERFORMANCE.md
+/// compares it with decoder bytes ÷ memory bandwidth). Each iteration is one step (Monitoring: no pilot, so the KV,
+/// which grows a token per step, stays far below its 512-token slots).
+/// Run: dotnet run -c Release --project bench/VLOrleans.Benchmarks -- --filter '*DecodeStepBenchmarks*'
+/// </summary>
+[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 3, iterationCount: 15)]
+public class DecodeStepBenchmarks
+{
+    private const int PromptTokens = 32, MaxSequence = 512;
+
+    private DecoderRunner _runner = null!;
+    private List<Sequence> _batch = [];
+    private float[] _logits = [];
+
+    [Params(1, 4, 8, 16)]
+    public int Batch { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var package = ModelPackage.Open(BenchModelPackage.Folder);
+        _runner = new DecoderRunner(package, "int4", Batch, MaxSequence, new OnnxSessionOptions { IntraOpThreadCount = 2 });
+        var scheduler = new Scheduler(new KvSlotPool(Batch), new SchedulerOptions { PrefillChunkTokens = PromptTokens, MaxSequenceLength = MaxSequence });
+        for (var b = 0; b < Batch; b++)
+        {
+            var ids = Enumerable.Range(0, PromptTokens).Select(i => 1000 + (b * 131 + i * 17) % 50_000).ToArray();
+            var rope = RopeIndex.Compute(package.Config.Family, ids);
+            scheduler.TryEnqueue(new Sequence(new GenerationRequest { Prompt = new PromptTokens(ids), PositionIds = rope.Positions, RopeDelta = rope.RopeDeltas[0] }));
+        }
+        var last = new float[_runner.VocabSize];
+        // prefill every prompt (one chunk each), then give each sequence its first token
+        for (var plan = scheduler.Schedule([]); plan.Prefill is not null; plan = scheduler.Schedule([]))
+        {
+            _runner.Prefill(plan.Prefill, plan.PrefillStart, plan.PrefillCount, last);
+            scheduler.CompletePrefillChunk(plan);
+            plan.Prefill.Generated.Add(Argmax(last));
+        }
+        _batch = [.. scheduler.Schedule([]).Decode];
+        if (_batch.Count != Batch) throw new InvalidOperationException($"expected {Batch} decoding sequences, got {_batch.Count}");
+        _logits = new float[Batch * _runner.VocabSize];
+        for (var i = 0; i < 8; i++) Step(); // context ~40 tokens, runner buffers warm
+    }
+
+    [Benchmark]
+    public void Step()
+    {
+        _runner.Decode(_batch, _logits);
+        for (var b = 0; b < _batch.Count; b++) _batch[b].Generated.Add(Argmax(_logits.AsSpan(b * _runner.VocabSize, _runner.VocabSize)));
+    }
+
+    [GlobalCleanup]
+    public void Cleanup() => _runner.Dispose();
+
+    private static int Argmax(ReadOnlySpan<float> row) => System.Numerics.Tensors.TensorPrimitives.IndexOfMax(row);
+}
