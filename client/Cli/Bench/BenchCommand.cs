@@ -25,6 +25,7 @@ internal static class BenchCommand
         var durationA = new Option<int>("--duration-a") { Description = "Seconds of measurement for (a), which is slow on few cores.", DefaultValueFactory = _ => 180 };
         var conversations = new Option<int>("--conversations") { Description = "At most this many conversations per configuration (count bound).", DefaultValueFactory = _ => 1000 };
         var conversationsA = new Option<int>("--conversations-a") { Description = "At most this many conversations for (a).", DefaultValueFactory = _ => 1000 };
+        var minRequests = new Option<int>("--min-requests") { Description = "Keep a configuration running past its duration until this many turns completed.", DefaultValueFactory = _ => 3 };
         var drain = new Option<int>("--drain") { Description = "Seconds turns running at the deadline may take to finish (then cancelled, not counted).", DefaultValueFactory = _ => 120 };
         var seed = new Option<int>("--seed") { Description = "Workload seed (same seed = same conversations, images and questions).", DefaultValueFactory = _ => 1 };
         var configs = new Option<string>("--configs") { Description = "Which configurations to run, e.g. abc or c.", DefaultValueFactory = _ => "abc" };
@@ -38,7 +39,7 @@ internal static class BenchCommand
         var markdown = new Option<string?>("--markdown") { Description = "Write the tables as Markdown to this file (for docs/PERFORMANCE.md)." };
         var command = new Command("bench", "Benchmark the server over HTTP/SSE against two baselines: throughput, TTFT, latency, caches, memory.")
         {
-            preset, smoke, floors, sessions, duration, durationA, conversations, conversationsA, drain, seed, configs, variant, threads, maxSequence,
+            preset, smoke, floors, sessions, duration, durationA, conversations, conversationsA, minRequests, drain, seed, configs, variant, threads, maxSequence,
             models, server, images, json, markdown,
         };
         command.SetAction(async (parse, cancellationToken) =>
@@ -61,6 +62,7 @@ internal static class BenchCommand
                 Conversations = isSmoke ? 4 : parse.GetValue(conversations),
                 ConversationsA = isSmoke ? 2 : parse.GetValue(conversationsA),
                 Drain = TimeSpan.FromSeconds(isSmoke ? 20 : parse.GetValue(drain)),
+                MinRequests = isSmoke ? 1 : parse.GetValue(minRequests),
                 Seed = parse.GetValue(seed),
                 Configs = parse.GetValue(configs)!.ToLowerInvariant(),
                 Variant = parse.GetValue(variant)!,
@@ -107,6 +109,7 @@ public sealed record BenchPlan
     public int Conversations { get; init; }
     public int ConversationsA { get; init; }
     public TimeSpan Drain { get; init; }
+    public int MinRequests { get; init; } = 1;
     public int Seed { get; init; } = 1;
     public string Configs { get; init; } = "abc";
     public string Variant { get; init; } = "int4";
@@ -159,11 +162,11 @@ public static class BenchRunner
             var driver = new SessionLoadDriver(silo.BaseAddress, workload, images);
             await driver.WarmUpAsync(warmImage, cancellationToken);
             log($"({config.Key}) ready in {loadSeconds:F1} s, warmed up; measuring");
-            var limits = new SessionLoadDriver.Limits(config.ClientConcurrency, isA ? plan.ConversationsA : plan.Conversations, int.MaxValue,
+            var limits = new SessionLoadDriver.Limits(config.ClientConcurrency, isA ? plan.ConversationsA : plan.Conversations, plan.MinRequests,
                 isA ? plan.DurationA : plan.Duration, plan.Drain);
             var run = await driver.RunAsync(limits, cancellationToken);
             var result = ConfigurationResult.From(config, run, silo.PeakResidentBytes(), loadSeconds);
-            log($"({config.Key}) {result.RequestsCompleted} requests, {result.Errors} errors in {result.DurationSeconds:F1} s: {result.RequestsPerSecond:F3} req/s, {result.OutputTokensPerSecond:F1} tokens/s, TTFT p50 {result.TtftP50:F2} s");
+            log($"({config.Key}) {result.RequestsCompleted} requests, {result.Errors} errors, {run.CancelledAtDrain} cancelled at the drain limit in {result.DurationSeconds:F1} s: {result.RequestsPerSecond:F3} req/s, {result.OutputTokensPerSecond:F1} tokens/s, TTFT p50 {result.TtftP50:F2} s");
             results.Add(result);
         }
 

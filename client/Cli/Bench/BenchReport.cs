@@ -115,6 +115,7 @@ public sealed record BenchReport(
     [
         ("completed requests", c => c.RequestsCompleted.ToString(CultureInfo.InvariantCulture)),
         ("errors", c => c.Errors.ToString(CultureInfo.InvariantCulture)),
+        ("cancelled at the drain limit", c => c.CancelledAtDrain.ToString(CultureInfo.InvariantCulture)),
         ("measured seconds", c => F(c.DurationSeconds, "0.0")),
         ("requests/s", c => F(c.RequestsPerSecond, "0.000")),
         ("output tokens/s", c => F(c.OutputTokensPerSecond, "0.00")),

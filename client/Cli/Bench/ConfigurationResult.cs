@@ -14,6 +14,7 @@ public sealed record ConfigurationResult(
     bool Caches,
     int RequestsCompleted,
     int Errors,
+    int CancelledAtDrain,
     int FollowUpsCompleted,
     double DurationSeconds,
     double RequestsPerSecond,
@@ -44,7 +45,7 @@ public sealed record ConfigurationResult(
         var duration = Math.Max(run.ElapsedSeconds, 1e-9);
         return new ConfigurationResult(
             config.Key, config.Label, config.Variant, config.SlotCount, config.ClientConcurrency, config.Caches,
-            ok.Length, run.Turns.Count - ok.Length, followUps.Length, run.ElapsedSeconds,
+            ok.Length, run.Turns.Count - ok.Length, run.CancelledAtDrain, followUps.Length, run.ElapsedSeconds,
             ok.Length / duration, tokens, tokens / duration,
             Percentile(ok.Select(t => t.TimeToFirstToken), 50), Percentile(ok.Select(t => t.TimeToFirstToken), 95), Percentile(ok.Select(t => t.TimeToFirstToken), 99),
             Percentile(ok.Select(t => t.EndToEnd), 50), Percentile(ok.Select(t => t.EndToEnd), 95),

@@ -10,8 +10,9 @@ namespace VLOrleans.Cli.Bench;
 /// Drives a running server over its session API, as users would: each of <c>concurrency</c> workers takes the next
 /// conversation of the workload, creates a session, and asks its turns one after the other (upload the turn's new
 /// images, then POST the question with <c>"stream": true</c> and read the Server-Sent Events), without think time.
-/// Workers stop taking turns at the deadline or when the conversation or turn limit is reached; turns already
-/// running finish (up to the drain limit, then they are cancelled and not counted).
+/// Workers stop taking turns at the deadline (but not before <see cref="Limits.MinRequests"/> turns finished, so a
+/// slow configuration still yields figures) or when the conversation limit is reached; turns already running then
+/// get the drain time to finish, after which they are cancelled and counted in <see cref="Run.CancelledAtDrain"/>.
 /// </summary>
 public sealed class SessionLoadDriver
 {
@@ -32,10 +33,11 @@ public sealed class SessionLoadDriver
     }
 
     /// <summary>Limits of one measurement.</summary>
-    public sealed record Limits(int Concurrency, int MaxConversations, int MaxTurns, TimeSpan Duration, TimeSpan Drain);
+    public sealed record Limits(int Concurrency, int MaxConversations, int MinRequests, TimeSpan Duration, TimeSpan Drain);
 
-    /// <summary>The measured turns and the wall time from the start to the last counted completion.</summary>
-    public sealed record Run(IReadOnlyList<TurnResult> Turns, double ElapsedSeconds);
+    /// <summary>The measured turns, the wall time from the start to the last counted completion, and the turns still
+    /// running when the drain time ran out (cancelled, not in <see cref="Turns"/>).</summary>
+    public sealed record Run(IReadOnlyList<TurnResult> Turns, double ElapsedSeconds, int CancelledAtDrain);
 
     /// <summary>A short conversation (new image, then a follow-up) whose time is not measured: loads the graphs' code
     /// paths, thread pools and connection before the clock starts.</summary>
@@ -52,18 +54,36 @@ public sealed class SessionLoadDriver
     {
         var results = new List<TurnResult>();
         var clock = Stopwatch.StartNew();
-        var deadline = limits.Duration;
         var nextConversation = -1;
-        var turnsStarted = 0;
+        var finished = 0; // turns answered or failed
+        var cancelledAtDrain = 0;
+        var stopIssuing = false;
         using var drain = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        drain.CancelAfter(limits.Duration + limits.Drain);
+        using var workersDone = new CancellationTokenSource();
+
+        // The deadline: no new turn once the duration is over and enough turns completed; then the drain time.
+        var monitor = Task.Run(async () =>
+        {
+            try
+            {
+                while (!Volatile.Read(ref stopIssuing))
+                {
+                    if (clock.Elapsed >= limits.Duration && Volatile.Read(ref finished) >= limits.MinRequests) Volatile.Write(ref stopIssuing, true);
+                    else await Task.Delay(100, workersDone.Token);
+                }
+                drain.CancelAfter(limits.Drain);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }, CancellationToken.None);
 
         async Task Worker()
         {
             while (true)
             {
                 var index = Interlocked.Increment(ref nextConversation);
-                if (index >= limits.MaxConversations || clock.Elapsed >= deadline) return;
+                if (index >= limits.MaxConversations || Volatile.Read(ref stopIssuing)) return;
                 var plan = _workload.Conversation(index);
                 string session;
                 try
@@ -75,13 +95,13 @@ public sealed class SessionLoadDriver
                     lock (results) results.Add(TurnResult.Failed(index, 0, plan.Turns[0].Kind, 0, clock.Elapsed.TotalSeconds, 0, "create session: " + e.Message));
                     continue;
                 }
-                catch (OperationCanceledException) when (drain.IsCancellationRequested)
+                catch (OperationCanceledException) when (drain.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
                 {
                     return;
                 }
                 for (var t = 0; t < plan.Turns.Count; t++)
                 {
-                    if (clock.Elapsed >= deadline || Interlocked.Increment(ref turnsStarted) > limits.MaxTurns) return;
+                    if (Volatile.Read(ref stopIssuing)) return;
                     TurnResult result;
                     try
                     {
@@ -89,18 +109,22 @@ public sealed class SessionLoadDriver
                     }
                     catch (OperationCanceledException) when (drain.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
                     {
-                        return; // still running when the drain time ran out: not counted
+                        Interlocked.Increment(ref cancelledAtDrain); // still running when the drain time ran out: not counted
+                        return;
                     }
                     lock (results) results.Add(result);
+                    Interlocked.Increment(ref finished);
                     if (!result.Succeeded) break; // the session's state is unknown after a failure; take the next conversation
                 }
             }
         }
 
         await Task.WhenAll(Enumerable.Range(0, limits.Concurrency).Select(_ => Task.Run(Worker, CancellationToken.None)));
+        await workersDone.CancelAsync();
+        await monitor;
         cancellationToken.ThrowIfCancellationRequested();
         var elapsed = results.Count == 0 ? clock.Elapsed.TotalSeconds : results.Max(r => r.StartedAt + r.EndToEnd);
-        return new Run([.. results.OrderBy(r => r.StartedAt)], elapsed);
+        return new Run([.. results.OrderBy(r => r.StartedAt)], elapsed, cancelledAtDrain);
     }
 
     private async Task<string> CreateSessionAsync(CancellationToken cancellationToken)
