@@ -35,12 +35,13 @@ internal static class BenchCommand
         var models = new Option<string?>("--models") { Description = "Cache folder for the converted packages (default: <repo>/data/bench-models)." };
         var server = new Option<string?>("--server") { Description = "The server's VLOrleans.Silo.dll (default: <repo>/silo/bin/<this configuration>/net10.0)." };
         var images = new Option<string?>("--images") { Description = "Photos to draw from (default: ../shared/images/real)." };
+        var sizes = new Option<string?>("--sizes") { Description = "Image sizes and their shares, e.g. 640x480:0.6,1920x1080:0.4 (default: 640×480 … 1920×1080, mostly small)." };
         var json = new Option<string?>("--json") { Description = "Write the report as JSON to this file." };
         var markdown = new Option<string?>("--markdown") { Description = "Write the tables as Markdown to this file (for docs/PERFORMANCE.md)." };
         var command = new Command("bench", "Benchmark the server over HTTP/SSE against two baselines: throughput, TTFT, latency, caches, memory.")
         {
             preset, smoke, floors, sessions, duration, durationA, conversations, conversationsA, minRequests, drain, seed, configs, variant, threads, maxSequence,
-            models, server, images, json, markdown,
+            models, server, images, sizes, json, markdown,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -71,6 +72,7 @@ internal static class BenchCommand
                 ModelCache = parse.GetValue(models) ?? Path.Combine(RepoRoot(), "data", "bench-models"),
                 ServerDll = parse.GetValue(server) ?? DefaultServerDll(),
                 ImagesFolder = parse.GetValue(images) ?? Path.GetFullPath(Path.Combine(RepoRoot(), "..", "shared", "images", "real")),
+                Sizes = ParseSizes(parse.GetValue(sizes)),
                 Command = "vl " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
             };
             var report = await BenchRunner.RunAsync(plan, log, cancellationToken);
@@ -80,6 +82,23 @@ internal static class BenchCommand
             return report.Configurations.Any(c => c.Errors > 0 || c.RequestsCompleted == 0) ? 1 : 0;
         });
         return command;
+    }
+
+    /// <summary>"640x480:0.6,1920x1080:0.4" → sizes with shares; null → null (the plan's default).</summary>
+    private static IReadOnlyList<(int, int, double)>? ParseSizes(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        var sizes = new List<(int, int, double)>();
+        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var (size, share) = part.Split(':') is [var a, var b] ? (a, b) : (part, "1");
+            var wh = size.Split('x', 'X', '×');
+            if (wh.Length != 2 || !int.TryParse(wh[0], out var w) || !int.TryParse(wh[1], out var h) || w < 32 || h < 32
+                || !double.TryParse(share, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var p) || p <= 0)
+                throw new ArgumentException($"--sizes: '{part}' is not WIDTHxHEIGHT[:SHARE]");
+            sizes.Add((w, h, p));
+        }
+        return sizes;
     }
 
     /// <summary>The repository: the folder above this executable holding VLOrleans.sln.</summary>
@@ -118,6 +137,9 @@ public sealed record BenchPlan
     public required string ModelCache { get; init; }
     public required string ServerDll { get; init; }
     public required string ImagesFolder { get; init; }
+
+    /// <summary>Image sizes with their shares; null = the default mix.</summary>
+    public IReadOnlyList<(int Width, int Height, double Share)>? Sizes { get; init; }
     public string Command { get; init; } = "vl bench";
 }
 
@@ -129,11 +151,12 @@ public static class BenchRunner
         var package = BenchModels.Ensure(plan.ModelCache, plan.Preset, log);
         MachineFloors.Result? floors = plan.Smoke ? null : MachineFloors.Measure(plan.Threads, log);
 
-        // Seed 001's mix, scaled: full runs use 640×480 … 1920×1080, mostly the smaller sizes users' phones send after
-        // the app's downscale; the smoke run only 640×480 with answers an eighth as long.
-        IReadOnlyList<(int, int, double)> sizes = plan.Smoke
+        // Seed 001's mix, scaled to 2 cores: 640×480 … 1920×1080, mostly small — a 1920×1080 photo is 2,040 image tokens,
+        // ~7× the vision and prefill work of a 640×480 one (~1.8 TFLOP, ~13 s at 138 GFLOP/s), so a few of them would
+        // take the whole measurement. The smoke run uses only 640×480, with answers an eighth as long.
+        IReadOnlyList<(int, int, double)> sizes = plan.Sizes?.Select(s => (s.Width, s.Height, s.Share)).ToArray() ?? (plan.Smoke
             ? [(640, 480, 1.0)]
-            : [(640, 480, 0.35), (800, 600, 0.25), (1024, 768, 0.2), (1280, 720, 0.1), (1920, 1080, 0.1)];
+            : [(640, 480, 0.6), (800, 600, 0.2), (1024, 768, 0.1), (1280, 720, 0.07), (1920, 1080, 0.03)]);
         var photos = BenchImages.UsablePhotos(plan.ImagesFolder);
         var workload = new Workload(plan.Seed, photos, sizes, plan.Smoke ? (2, 3) : (3, 5), plan.Smoke ? 0.125 : 1.0, imageTokenBudget: plan.MaxSequenceLength / 2);
         var images = new BenchImages(plan.ImagesFolder);
