@@ -32,7 +32,12 @@ public sealed record EngineOptions
     /// <summary>Prompt tokens prefilled per loop step (bounds how long a new prompt stalls other streams).</summary>
     public int PrefillChunkTokens { get; init; } = 256;
 
-    /// <summary>Bytes of image embeddings kept for reuse (the vision-embedding cache).</summary>
+    /// <summary>Keep a session's KV in its slot after a turn so its next turn prefills only the new tokens. Off
+    /// (benchmark baselines) every turn prefills its whole prompt, as a stateless server does.</summary>
+    public bool ReusePromptKv { get; init; } = true;
+
+    /// <summary>Bytes of image embeddings kept for reuse (the vision-embedding cache); 0 = no cache (every
+    /// request encodes its images; only concurrent requests for the same image share one encoding).</summary>
     public long VisionCacheBytes { get; init; } = 512L << 20;
 
     /// <summary>Intra-op threads of the decoder session (0 = one per core).</summary>

@@ -204,7 +204,8 @@ public sealed class VisionLanguageEngine : IAsyncDisposable
         }
         return new GenerationRequest
         {
-            SessionKey = sessionKey,
+            // Without a session key the slot is wiped after the turn: that is how ReusePromptKv = false disables reuse.
+            SessionKey = Options.ReusePromptKv ? sessionKey : null,
             Prompt = new PromptTokens(ids, tags),
             PositionIds = rope.Positions,
             RopeDelta = rope.RopeDeltas[0],

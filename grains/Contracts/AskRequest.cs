@@ -23,6 +23,9 @@ public sealed record AskRequest
     [JsonPropertyName("seed")] public ulong? Seed { get; init; }
 
     [JsonPropertyName("stream")] public bool Stream { get; init; }
+
+    /// <summary>Generate exactly max_tokens, past any end-of-sequence token (benchmarks: every system does the same work).</summary>
+    [JsonPropertyName("ignore_eos")] public bool IgnoreEos { get; init; }
 }
 
 /// <summary>What an ask streams: text deltas, then one completion naming the stored turn. Serialised through the

@@ -26,7 +26,7 @@ internal sealed partial class ChatSessionGrain
             _nextTurnIndex = index + 2;
             Keep(new KeptTurn(question, turn.ImageIds, answer));
             foreach (var id in turn.Reported) _unreported.Remove(id);
-            var needed = _kept.SelectMany(k => k.ImageIds)
+            var needed = (_options.KeepImageEmbeddings ? _kept.SelectMany(k => k.ImageIds) : [])
                 .Concat(_images.Values.Where(l => l.NextTurnIndex >= _nextTurnIndex).Select(l => l.Image.Id))
                 .ToHashSet(StringComparer.Ordinal);
             foreach (var id in _prepared.Keys.Where(id => !needed.Contains(id)).ToArray())

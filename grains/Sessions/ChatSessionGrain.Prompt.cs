@@ -93,6 +93,6 @@ internal sealed partial class ChatSessionGrain
         };
         sampling.Validate();
         var maxTokens = Math.Min(request.MaxTokens ?? _options.DefaultAnswerTokens, _options.MaxAnswerTokens);
-        return new GenerationSettings { MaxTokens = maxTokens, Sampling = sampling };
+        return new GenerationSettings { MaxTokens = maxTokens, Sampling = sampling, IgnoreEos = request.IgnoreEos };
     }
 }

@@ -15,4 +15,8 @@ public sealed record ChatSessionOptions
 
     /// <summary>max_tokens when a question does not say (capped by <see cref="MaxAnswerTokens"/>).</summary>
     public int DefaultAnswerTokens { get; init; } = 512;
+
+    /// <summary>Hold the embeddings of the images kept turns use, so a follow-up encodes nothing. false (benchmark
+    /// baselines): let go of them after every turn; the next turn re-prepares them from the stored bytes.</summary>
+    public bool KeepImageEmbeddings { get; init; } = true;
 }

@@ -51,6 +51,9 @@ public sealed class EngineSettings
     [Range(0, 100_000)] public int MaxWaitingRequests { get; set; } = 64;
     [Range(16, 8192)] public int PrefillChunkTokens { get; set; } = 256;
     [Range(0, long.MaxValue)] public long VisionCacheBytes { get; set; } = 512L << 20;
+
+    /// <summary>false = a session's KV is not kept between its turns (benchmark baselines).</summary>
+    public bool ReusePromptKv { get; set; } = true;
     [Range(0, 256)] public int DecoderThreads { get; set; }
     [Range(0, 256)] public int VisionThreads { get; set; }
     [Range(0, 256)] public int PreprocessingThreads { get; set; }
@@ -85,6 +88,10 @@ public sealed class SessionSettings
 
     /// <summary>An idle session's actor is deactivated after this long (its state stays in the store).</summary>
     [Range(1, 86_400)] public int IdleTimeoutSeconds { get; set; } = 600;
+
+    /// <summary>false = a session lets go of its images' embeddings after each turn, so a follow-up re-encodes them
+    /// unless the vision cache has them (benchmark baselines: with VisionCacheBytes = 0 nothing caches embeddings).</summary>
+    public bool KeepImageEmbeddings { get; set; } = true;
 }
 
 public sealed class OpenAiSettings
@@ -110,6 +117,7 @@ public static class EngineOptionsMapping
         MaxWaitingRequests = options.Engine.MaxWaitingRequests,
         PrefillChunkTokens = options.Engine.PrefillChunkTokens,
         VisionCacheBytes = options.Engine.VisionCacheBytes,
+        ReusePromptKv = options.Engine.ReusePromptKv,
         DecoderThreads = options.Engine.DecoderThreads,
         VisionThreads = options.Engine.VisionThreads,
         PreprocessingThreads = options.Engine.PreprocessingThreads,

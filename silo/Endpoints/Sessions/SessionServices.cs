@@ -26,6 +26,7 @@ public static class SessionServices
                 IdleTimeout = TimeSpan.FromSeconds(options.Sessions.IdleTimeoutSeconds),
                 MaxAnswerTokens = options.Limits.MaxAnswerTokens,
                 DefaultAnswerTokens = Math.Min(512, options.Limits.MaxAnswerTokens),
+                KeepImageEmbeddings = options.Sessions.KeepImageEmbeddings,
             };
         });
         services.AddSingleton(sp => new SessionDirectory(sp.GetRequiredService<ISessionStore>(), sp.GetRequiredService<InferenceGrain>(),

@@ -1,0 +1,40 @@
+using System.Diagnostics;
+using VLOrleans.Engine.Models;
+using VLOrleans.Engine.Models.Conversion;
+using VLOrleans.Engine.Models.TinyModels;
+
+namespace VLOrleans.Cli.Bench;
+
+/// <summary>
+/// The benchmark's model packages: <c>vl make-tiny-model --preset P</c> (random weights; speed does not depend on
+/// their values) converted at int4 and fp32 into one package, cached under <c>&lt;cache&gt;/&lt;preset&gt;/package</c>
+/// between runs. A marker file written last says the package is complete, so an interrupted conversion is redone.
+/// </summary>
+public static class BenchModels
+{
+    private const string CompleteMarker = ".bench-complete";
+
+    public static readonly string[] Variants = ["int4", "fp32"];
+
+    public static string Ensure(string cacheFolder, TinyModelPreset preset, Action<string> log)
+    {
+        var root = Path.Combine(Path.GetFullPath(cacheFolder), preset.ToName());
+        var package = Path.Combine(root, "package");
+        if (File.Exists(Path.Combine(package, CompleteMarker))) return package;
+        var checkpoint = Path.Combine(root, "hf");
+        var clock = Stopwatch.StartNew();
+        if (!File.Exists(Path.Combine(checkpoint, "config.json")) || Directory.GetFiles(checkpoint, "*.safetensors").Length == 0)
+        {
+            log($"making the {preset.ToName()} checkpoint (random weights) in {checkpoint}");
+            TinyModelMaker.Write(QwenVlFamily.Qwen3Vl, preset, checkpoint);
+        }
+        foreach (var variant in Variants)
+        {
+            log($"converting {preset.ToName()} to {variant}");
+            ModelConverter.Convert(checkpoint, package, new ConversionOptions { Weights = Enum.Parse<WeightFormat>(variant, ignoreCase: true) });
+        }
+        File.WriteAllText(Path.Combine(package, CompleteMarker), string.Join('\n', Variants));
+        log($"model package ready in {clock.Elapsed.TotalSeconds:F0} s: {package}");
+        return package;
+    }
+}
