@@ -32,7 +32,7 @@ internal sealed class Qwen3VlConversionSpec : IConversionFamilySpec
         new Qwen3VisionGraphBuilder(config.Vision, tensors, linear).Build(builder);
 
     public void BuildDecoder(OnnxModelBuilder builder, QwenVlConfig config, CheckpointTensors tensors, LinearLayerWriter linear, ConversionOptions options) =>
-        new Qwen3DecoderGraphBuilder(config, tensors, linear, options).Build(builder);
+        new QwenDecoderGraphBuilder(config, tensors, linear, options).Build(builder);
 
     public IReadOnlyDictionary<string, string> VisionAuxInputs { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
     {

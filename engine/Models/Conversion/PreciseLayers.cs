@@ -20,7 +20,7 @@ public static class PreciseLayers
     /// <summary>
     /// w8a8: the LM head (its argmax decides every token; 151936 logits from one per-tensor activation scale) and the
     /// mergers (their output is the image's only path into the text model, and they are small: 4 × 25M weights for 2B,
-    /// ~2% of the vision FLOPs). Measured on the 2b preset (docs/PERFORMANCE-CPU.md). Other formats: nothing extra.
+    /// ~2% of the vision FLOPs). Measured on the 2b preset (docs/PERFORMANCE.md). Other formats: nothing extra.
     /// </summary>
     public static IReadOnlyList<string> DefaultFor(WeightFormat weights) =>
         weights == WeightFormat.W8A8 ? ["lm_head", "merger", "deepstack"] : [];

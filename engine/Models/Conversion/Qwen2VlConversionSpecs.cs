@@ -14,7 +14,7 @@ internal sealed class Qwen2VlConversionSpec(QwenVlFamily family) : IConversionFa
         new Qwen2VisionGraphBuilder(Family, config.Vision, tensors, linear).Build(builder);
 
     public void BuildDecoder(OnnxModelBuilder builder, QwenVlConfig config, CheckpointTensors tensors, LinearLayerWriter linear, ConversionOptions options) =>
-        new Qwen2DecoderGraphBuilder(config, tensors, linear, options).Build(builder);
+        new QwenDecoderGraphBuilder(config, tensors, linear, options).Build(builder);
 
     public IReadOnlyDictionary<string, string> VisionAuxInputs => Family == QwenVlFamily.Qwen25Vl ? Windowed : Plain;
 

@@ -81,7 +81,7 @@ internal sealed class Qwen3VisionGraphBuilder
             k = g.Rotary(k, patchIndex, cos, sin, heads);
             // One fused node (com.microsoft.MultiHeadAttention) for scale, Q·Kᵀ, mask, softmax and ·V: the plain-op
             // version spent ~51% of the 640×480 encoder in FusedMatMul, the [16, 1200, 1200] mask Add, Softmax and
-            // Transposes (docs/PERFORMANCE-CPU.md).
+            // Transposes (docs/PERFORMANCE.md).
             var attended = g.Op("MultiHeadAttention", [q, k, v, "", "", mask],
                 [OnnxAttribute.Int("num_heads", heads), OnnxAttribute.Float("scale", (float)(1 / Math.Sqrt(hd)))], OnnxModelBuilder.MicrosoftDomain);
             var merged = g.Reshape(attended, -1, e);
