@@ -14,13 +14,15 @@ public static class BenchModels
 {
     private const string CompleteMarker = ".bench-complete";
 
-    public static readonly string[] Variants = ["int4", "fp32"];
+    public static readonly string[] Variants = ["int4", "w8a8", "fp32"];
 
     public static string Ensure(string cacheFolder, TinyModelPreset preset, Action<string> log)
     {
         var root = Path.Combine(Path.GetFullPath(cacheFolder), preset.ToName());
         var package = Path.Combine(root, "package");
-        if (File.Exists(Path.Combine(package, CompleteMarker))) return package;
+        var marker = Path.Combine(package, CompleteMarker);
+        var done = File.Exists(marker) ? File.ReadAllLines(marker) : [];
+        if (Variants.All(done.Contains)) return package;
         var checkpoint = Path.Combine(root, "hf");
         var clock = Stopwatch.StartNew();
         if (!File.Exists(Path.Combine(checkpoint, "config.json")) || Directory.GetFiles(checkpoint, "*.safetensors").Length == 0)
@@ -28,12 +30,12 @@ public static class BenchModels
             log($"making the {preset.ToName()} checkpoint (random weights) in {checkpoint}");
             TinyModelMaker.Write(QwenVlFamily.Qwen3Vl, preset, checkpoint);
         }
-        foreach (var variant in Variants)
+        foreach (var variant in Variants.Except(done))
         {
             log($"converting {preset.ToName()} to {variant}");
-            ModelConverter.Convert(checkpoint, package, new ConversionOptions { Weights = Enum.Parse<WeightFormat>(variant, ignoreCase: true) });
+            ModelConverter.Convert(checkpoint, package, new ConversionOptions { Weights = WeightFormats.TryParse(variant, out var format) ? format : throw new InvalidOperationException(variant) });
         }
-        File.WriteAllText(Path.Combine(package, CompleteMarker), string.Join('\n', Variants));
+        File.WriteAllText(marker, string.Join('\n', Variants));
         log($"model package ready in {clock.Elapsed.TotalSeconds:F0} s: {package}");
         return package;
     }

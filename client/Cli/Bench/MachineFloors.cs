@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using VLOrleans.Engine.Onnx;
 using VLOrleans.Engine.OnnxGraph;
 
@@ -82,18 +83,23 @@ public static class MachineFloors
         for (; i < a.Length; i++) a[i] = b[i] + s * c[i];
     }
 
+    // Four independent accumulators over unchecked references: with one or two, and a span slice (bounds check) per
+    // vector, the loop measured ~12 GB/s on 2 threads — the core, not the memory, was the limit.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double Sum(ReadOnlySpan<double> x)
     {
-        Vector<double> s0 = default, s1 = default;
-        var i = 0;
+        Vector<double> s0 = default, s1 = default, s2 = default, s3 = default;
+        ref var start = ref MemoryMarshal.GetReference(x);
         var w = Vector<double>.Count;
-        for (; i <= x.Length - 2 * w; i += 2 * w)
+        var i = 0;
+        for (; i <= x.Length - 4 * w; i += 4 * w)
         {
-            s0 += new Vector<double>(x[i..]);
-            s1 += new Vector<double>(x[(i + w)..]);
+            s0 += Vector.LoadUnsafe(ref start, (nuint)i);
+            s1 += Vector.LoadUnsafe(ref start, (nuint)(i + w));
+            s2 += Vector.LoadUnsafe(ref start, (nuint)(i + 2 * w));
+            s3 += Vector.LoadUnsafe(ref start, (nuint)(i + 3 * w));
         }
-        var total = Vector.Sum(s0 + s1);
+        var total = Vector.Sum((s0 + s1) + (s2 + s3));
         for (; i < x.Length; i++) total += x[i];
         return total;
     }
