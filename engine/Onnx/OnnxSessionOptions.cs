@@ -48,7 +48,7 @@ public sealed record OnnxSessionOptions
     public IReadOnlyDictionary<string, string> ConfigEntries { get; init; } = new Dictionary<string, string>();
 
     /// <summary>When set, ORT records every node's run time and writes "{prefix}_{date}.json" (Chrome trace format)
-    /// when the session is disposed — the per-op profile behind docs/PERFORMANCE-CPU.md. Off by default (it costs a
+    /// when the session is disposed — the per-op profile behind docs/PERFORMANCE.md. Off by default (it costs a
     /// timestamp pair per node).</summary>
     public string? ProfileFilePrefix { get; init; }
 

@@ -5,7 +5,7 @@ using Xunit.Abstractions;
 namespace VLOrleans.Engine.Tests.Conversion;
 
 /// <summary>
-/// The accuracy table of the issue (docs/PERFORMANCE-CPU.md): every weight format vs fp32 over 20 prompts with images on
+/// The accuracy table of the issue (docs/PERFORMANCE.md): every weight format vs fp32 over 20 prompts with images on
 /// the tiny preset, asserting each format stays within its bound. Set VLO_ACCURACY_PACKAGE to a converted 2b package
 /// (all five variants) to print the same table for it as well (minutes; not run by default).
 /// </summary>
