@@ -78,6 +78,40 @@ public sealed class EngineTests
     }
 
     [Fact]
+    public async Task A_lone_stream_in_a_high_slot_decodes_from_that_slot_and_leaves_the_resident_sessions_intact()
+    {
+        // Sessions a and b keep their KV resident in slots 0 and 1, so the stateless question decodes alone in slot 2:
+        // the decode batch then starts at slot 2 (one row, not three). Its tokens must equal a fresh engine's, and the
+        // sessions' follow-ups (reusing slots 0 and 1) must equal the whole conversations computed afresh.
+        await using var engine = Load(slots: 3);
+        var image = await engine.PrepareImageAsync(Photo("skimage__coffee.png"));
+        var conversations = new Dictionary<string, List<ChatMessage>>();
+        foreach (var key in new[] { "a", "b" })
+        {
+            var conversation = new List<ChatMessage> { UserAsking($"Session {key}: what is this?", 1) };
+            var answer = await Collect(engine.Ask(conversation, [image], Greedy(4), sessionKey: key));
+            conversation.Add(ChatMessage.Assistant(answer.Text));
+            conversation.Add(UserAsking("And then?", 0));
+            conversations[key] = conversation;
+        }
+
+        var lone = await Collect(engine.Ask([UserAsking("Hello there, who are you?", 0)], [], Greedy(8)));
+        var followUps = new Dictionary<string, int[]>();
+        foreach (var (key, conversation) in conversations)
+        {
+            var followUp = await Collect(engine.Ask(conversation, [image], Greedy(4), sessionKey: key));
+            Assert.True(followUp.Done.Usage.ReusedPromptTokens > 0, $"session {key} lost its resident KV");
+            followUps[key] = followUp.Tokens;
+        }
+
+        await using var fresh = Load(slots: 1);
+        var freshImage = await fresh.PrepareImageAsync(Photo("skimage__coffee.png"));
+        Assert.Equal((await Collect(fresh.Ask([UserAsking("Hello there, who are you?", 0)], [], Greedy(8)))).Tokens, lone.Tokens);
+        foreach (var (key, conversation) in conversations)
+            Assert.Equal((await Collect(fresh.Ask(conversation, [freshImage], Greedy(4)))).Tokens, followUps[key]);
+    }
+
+    [Fact]
     public async Task Follow_up_on_the_same_image_runs_no_vision_and_prefills_only_the_new_tokens()
     {
         await using var engine = Load(slots: 2);
