@@ -1,6 +1,7 @@
 using System.CommandLine;
 using VLOrleans.Engine.Models;
 using VLOrleans.Engine.Models.Conversion;
+using VLOrleans.Engine.Onnx;
 
 namespace VLOrleans.Cli;
 
@@ -20,9 +21,15 @@ internal static class ConvertCommand
             Description = "Comma-separated layers kept in --precise-format: name prefixes (lm_head, layers.0., visual.blocks.23.) or the aliases merger, deepstack, patch_embed; 'none' for none. Default: lm_head,merger,deepstack for w8a8, none otherwise.",
         };
         var preciseFormat = new Option<string>("--precise-format") { Description = "Storage of the --keep-precise layers.", DefaultValueFactory = _ => "int8" };
+        var kvCache = new Option<string?>("--kv-cache") { Description = "KV cache element type: fp16 or fp32 (default: fp16 for int8, int4 and w8a8; fp32 for fp32 and fp16 weights)." };
+        var decodeWeights = new Option<string?>("--decode-weights")
+        {
+            Description = "Also write a decoder graph with this weight format (e.g. int4) that the engine uses for decode steps only; prefill keeps --weights. Faster single-stream decode for the memory of a second copy of the decoder weights.",
+        };
+        var decodeBlockSize = new Option<int?>("--decode-block-size") { Description = "MatMulNBits block size of the --decode-weights graph (default: --block-size)." };
         var command = new Command("convert", "Convert a Hugging Face Qwen-VL checkpoint into an ONNX model package.")
         {
-            from, to, weights, lmHead, blockSize, accuracy, keepPrecise, preciseFormat,
+            from, to, weights, lmHead, blockSize, accuracy, keepPrecise, preciseFormat, kvCache, decodeWeights, decodeBlockSize,
         };
         command.SetAction(parse =>
         {
@@ -36,9 +43,13 @@ internal static class ConvertCommand
                     AccuracyLevel = parse.GetValue(accuracy),
                     KeepPrecise = parse.GetValue(keepPrecise) is { } list ? ParseLayerList(list) : null,
                     PreciseFormat = ParseFormat(parse.GetValue(preciseFormat)!),
+                    KvCache = parse.GetValue(kvCache) is { } kv ? ParseKvCache(kv) : null,
+                    DecodeWeights = parse.GetValue(decodeWeights) is { } dw ? ParseFormat(dw) : null,
+                    DecodeBlockSize = parse.GetValue(decodeBlockSize),
                 };
                 var result = ModelConverter.Convert(parse.GetValue(from)!, parse.GetValue(to)!, options, step => Console.WriteLine($"convert: {step}"));
-                Console.WriteLine($"wrote variant {result.Variant}: vision {result.VisionBytes / 1e6:F1} MB, decoder {result.DecoderBytes / 1e6:F1} MB in {result.Elapsed.TotalSeconds:F1} s");
+                var decode = result.DecodeDecoderPath is null ? "" : $", decode-step decoder {result.DecodeDecoderBytes / 1e6:F1} MB";
+                Console.WriteLine($"wrote variant {result.Variant}: vision {result.VisionBytes / 1e6:F1} MB, decoder {result.DecoderBytes / 1e6:F1} MB{decode} in {result.Elapsed.TotalSeconds:F1} s");
                 return 0;
             }
             catch (ModelLoadException e)
@@ -57,6 +68,13 @@ internal static class ConvertCommand
 
     private static WeightFormat ParseFormat(string name) =>
         WeightFormats.TryParse(name, out var format) ? format : throw new ArgumentException($"unknown weight format '{name}' (expected fp32, fp16, int8, int4 or w8a8)");
+
+    private static OnnxElementType ParseKvCache(string name) => name.ToLowerInvariant() switch
+    {
+        "fp16" or "float16" => OnnxElementType.Float16,
+        "fp32" or "float32" => OnnxElementType.Float,
+        _ => throw new ArgumentException($"unknown KV cache type '{name}' (expected fp16 or fp32)"),
+    };
 
     private static string[] ParseLayerList(string list) =>
         list.Trim().Equals("none", StringComparison.OrdinalIgnoreCase) ? [] : list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

@@ -36,6 +36,10 @@ public sealed record EngineOptions
     /// (benchmark baselines) every turn prefills its whole prompt, as a stateless server does.</summary>
     public bool ReusePromptKv { get; init; } = true;
 
+    /// <summary>Run decode steps on the variant's decode-step graph when it has one (<c>vl convert --decode-weights</c>);
+    /// off, the prefill graph decodes too and the decode graph is not loaded (its memory is saved).</summary>
+    public bool UseDecodeGraph { get; init; } = true;
+
     /// <summary>Bytes of image embeddings kept for reuse (the vision-embedding cache); 0 = no cache (every
     /// request encodes its images; only concurrent requests for the same image share one encoding).</summary>
     public long VisionCacheBytes { get; init; } = 512L << 20;

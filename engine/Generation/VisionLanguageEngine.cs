@@ -83,7 +83,8 @@ public sealed class VisionLanguageEngine : IAsyncDisposable
         var processor = new QwenImageProcessor(QwenPreprocessorConfig.Load(Path.Combine(package.Folder, "preprocessor_config.json")), options.PreprocessingThreads);
         var defaults = GenerationDefaults.Load(package.Folder);
         var text = package.Config.Text;
-        var bytesPerSlot = 2L * text.LayerCount * text.KeyValueHeadCount * options.MaxSequenceLength * text.HeadDim * sizeof(float);
+        var kvElementBytes = !isOnnxCommunity && package.KvCacheType(variant) == OnnxElementType.Float16 ? 2 : sizeof(float);
+        var bytesPerSlot = 2L * text.LayerCount * text.KeyValueHeadCount * options.MaxSequenceLength * text.HeadDim * kvElementBytes;
         var slots = options.SlotCount > 0 ? options.SlotCount : KvSlotPool.SlotCountFor(options.KvMemoryBudgetBytes, bytesPerSlot, 16);
 
         IVisionEncoder? vision = null;
@@ -95,7 +96,7 @@ public sealed class VisionLanguageEngine : IAsyncDisposable
             vision = isOnnxCommunity ? new PixelGridVisionEncoder(package, variant, visionOptions) : new VisionEncoder(package, variant, visionOptions);
             runner = isOnnxCommunity
                 ? new PastPresentRunner(package, variant, slots, options.MaxSequenceLength, decoderOptions)
-                : new DecoderRunner(package, variant, slots, options.MaxSequenceLength, decoderOptions);
+                : new DecoderRunner(package, variant, slots, options.MaxSequenceLength, decoderOptions, options.UseDecodeGraph);
             var scheduler = new Scheduler(new KvSlotPool(slots), new SchedulerOptions
             {
                 MaxWaiting = options.MaxWaitingRequests,
@@ -134,7 +135,7 @@ public sealed class VisionLanguageEngine : IAsyncDisposable
     public static long VariantBytes(ModelPackage package, string variant)
     {
         long total = 0;
-        foreach (var graph in new[] { package.VisionPath(variant), package.DecoderPath(variant) })
+        foreach (var graph in new[] { package.VisionPath(variant), package.DecoderPath(variant), package.DecodeDecoderPath(variant) }.OfType<string>())
         {
             total += new FileInfo(graph).Length;
             var data = graph + ".data";

@@ -54,6 +54,9 @@ public sealed class EngineSettings
 
     /// <summary>false = a session's KV is not kept between its turns (benchmark baselines).</summary>
     public bool ReusePromptKv { get; set; } = true;
+
+    /// <summary>Decode on the variant's decode-step graph when it has one (see EngineOptions.UseDecodeGraph).</summary>
+    public bool UseDecodeGraph { get; set; } = true;
     [Range(0, 256)] public int DecoderThreads { get; set; }
     [Range(0, 256)] public int VisionThreads { get; set; }
     [Range(0, 256)] public int PreprocessingThreads { get; set; }
@@ -118,6 +121,7 @@ public static class EngineOptionsMapping
         PrefillChunkTokens = options.Engine.PrefillChunkTokens,
         VisionCacheBytes = options.Engine.VisionCacheBytes,
         ReusePromptKv = options.Engine.ReusePromptKv,
+        UseDecodeGraph = options.Engine.UseDecodeGraph,
         DecoderThreads = options.Engine.DecoderThreads,
         VisionThreads = options.Engine.VisionThreads,
         PreprocessingThreads = options.Engine.PreprocessingThreads,

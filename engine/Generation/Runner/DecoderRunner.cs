@@ -1,3 +1,4 @@
+using VLOrleans.Engine.Generation.Kv;
 using VLOrleans.Engine.Models;
 using VLOrleans.Engine.Models.Package;
 using VLOrleans.Engine.Onnx;
@@ -6,9 +7,10 @@ namespace VLOrleans.Engine.Generation.Runner;
 
 /// <summary>
 /// Runs a package's decoder graph for the worker (engine/Models/Conversion/KV_CACHE.md describes the interface):
-/// owns the decoder session, the memory-mapped embedding table and one pair of max-length KV buffers per layer,
-/// <c>[slots, kv_heads, max_len, head_dim]</c>, which ONNX Runtime updates in place (present outputs are bound
-/// to the past inputs' memory). A prefill chunk runs on its slot's slice as a batch of one; a decode step runs
+/// owns the decoder session (and, when the variant has one, a second session over a decode-step graph whose weights
+/// are stored in fewer bytes), the memory-mapped embedding table and one pair of max-length KV buffers per layer,
+/// <c>[slots, kv_heads, max_len, head_dim]</c> of float32 or float16 (<see cref="KvCacheBuffers"/>), which ONNX Runtime
+/// updates in place (present outputs are bound to the past inputs' memory). A prefill chunk runs on its slot's slice as a batch of one; a decode step runs
 /// every generating slot in one batch over the contiguous slots from the lowest to the highest generating one —
 /// slots between them without a generating sequence are fed a harmless dummy token that writes just past their
 /// valid KV, which is cheaper than moving caches around (a dummy row costs compute: 2b int4 steps measured 89 ms
@@ -17,9 +19,9 @@ namespace VLOrleans.Engine.Generation.Runner;
 public sealed class DecoderRunner : IModelRunner
 {
     private readonly OnnxSession _session;
+    private readonly OnnxSession? _decodeSession;
     private readonly EmbeddingTable _embeddings;
-    private readonly NativeBuffer<float>[] _keys;
-    private readonly NativeBuffer<float>[] _values;
+    private readonly KvCacheBuffers _kv;
     private readonly int[] _slotLength;
     private readonly string[] _inputNames;
     private readonly string[] _outputNames;
@@ -29,9 +31,10 @@ public sealed class DecoderRunner : IModelRunner
     private readonly int _hidden;
     private readonly int _deepstack;
     private readonly long _imageTokenId;
-    private readonly int _slotStride;
 
-    public DecoderRunner(ModelPackage package, string variant, int slotCount, int maxSequenceLength, OnnxSessionOptions options)
+    /// <param name="useDecodeGraph">Run decode steps on the variant's decode-step graph when it has one (false: the
+    /// prefill graph does both, as for variants without one; a benchmark baseline).</param>
+    public DecoderRunner(ModelPackage package, string variant, int slotCount, int maxSequenceLength, OnnxSessionOptions options, bool useDecodeGraph = true)
     {
         var text = package.Config.Text;
         _layers = text.LayerCount;
@@ -43,20 +46,14 @@ public sealed class DecoderRunner : IModelRunner
         VocabSize = text.VocabSize;
         SlotCount = slotCount;
         MaxSequenceLength = maxSequenceLength;
-        _slotStride = _kvHeads * maxSequenceLength * _headDim;
 
         _session = OnnxSession.Load(package.DecoderPath(variant), options);
         try
         {
+            if (useDecodeGraph && package.DecodeDecoderPath(variant) is { } decodePath) _decodeSession = OnnxSession.Load(decodePath, options);
             _embeddings = EmbeddingTable.Open(package.EmbedTokensPath);
             if (_embeddings.Width != _hidden) throw new ModelLoadException($"embedding width {_embeddings.Width} differs from hidden size {_hidden}");
-            _keys = new NativeBuffer<float>[_layers];
-            _values = new NativeBuffer<float>[_layers];
-            for (var layer = 0; layer < _layers; layer++)
-            {
-                _keys[layer] = new NativeBuffer<float>((long)slotCount * _slotStride);
-                _values[layer] = new NativeBuffer<float>((long)slotCount * _slotStride);
-            }
+            _kv = new KvCacheBuffers(package.KvCacheType(variant), _layers, slotCount, _kvHeads, maxSequenceLength, _headDim);
         }
         catch
         {
@@ -87,7 +84,13 @@ public sealed class DecoderRunner : IModelRunner
     public int MaxSequenceLength { get; }
 
     /// <summary>Bytes of KV buffers reserved (virtual; resident only where written).</summary>
-    public long KvBytesReserved => 2L * _layers * SlotCount * _slotStride * sizeof(float);
+    public long KvBytesReserved => _kv.BytesReserved;
+
+    /// <summary>Element type of the KV cache (float32 or float16, from the package variant).</summary>
+    public OnnxElementType KvCacheType => _kv.ElementType;
+
+    /// <summary>Whether decode steps run on a separate decode-step graph.</summary>
+    public bool HasDecodeGraph => _decodeSession is not null;
 
     public void Prefill(Sequence sequence, int start, int count, Span<float> lastLogits)
     {
@@ -118,7 +121,7 @@ public sealed class DecoderRunner : IModelRunner
         var mask = new long[start + count];
         mask.AsSpan().Fill(1);
 
-        var logits = Run(batch: 1, sequenceLength: count, firstSlot: slot, embeds, perLayer, positions, mask, maskWidth: start + count);
+        var logits = Run(_session, batch: 1, sequenceLength: count, firstSlot: slot, embeds, perLayer, positions, mask, maskWidth: start + count);
         _slotLength[slot] = start + count;
         if (!lastLogits.IsEmpty) logits.AsSpan(0, VocabSize).CopyTo(lastLogits);
     }
@@ -167,7 +170,7 @@ public sealed class DecoderRunner : IModelRunner
         var mask = new long[rows * width];
         for (var row = 0; row < rows; row++) mask.AsSpan(row * width, lengths[row] + 1).Fill(1);
 
-        var output = Run(rows, sequenceLength: 1, firstSlot: first, embeds, perLayer, positions, mask, width);
+        var output = Run(_decodeSession ?? _session, rows, sequenceLength: 1, firstSlot: first, embeds, perLayer, positions, mask, width);
         for (var i = 0; i < batch.Count; i++)
         {
             var slot = batch[i].Slot!.Index;
@@ -176,7 +179,7 @@ public sealed class DecoderRunner : IModelRunner
         }
     }
 
-    private float[] Run(int batch, int sequenceLength, int firstSlot, float[] embeds, float[] perLayer, long[] positions, long[] mask, int maskWidth)
+    private float[] Run(OnnxSession session, int batch, int sequenceLength, int firstSlot, float[] embeds, float[] perLayer, long[] positions, long[] mask, int maskWidth)
     {
         var values = new List<OnnxValue>(_inputNames.Length + 2 * _layers);
         var outputs = new OnnxValue?[_outputNames.Length];
@@ -186,19 +189,15 @@ public sealed class DecoderRunner : IModelRunner
             if (_deepstack > 0) values.Add(OnnxValue.CreateTensor(perLayer.AsMemory(0, batch * sequenceLength * _deepstack * _hidden), batch, sequenceLength, _deepstack * _hidden));
             values.Add(OnnxValue.CreateTensor(positions, 3, batch, sequenceLength));
             values.Add(OnnxValue.CreateTensor(mask, batch, maskWidth));
-            var kvOffset = (long)firstSlot * _slotStride;
-            var kvLength = batch * _slotStride;
             for (var layer = 0; layer < _layers; layer++)
             {
-                var key = _keys[layer].Memory.Slice((int)kvOffset, kvLength);
-                var value = _values[layer].Memory.Slice((int)kvOffset, kvLength);
-                values.Add(OnnxValue.CreateTensor(key, batch, _kvHeads, MaxSequenceLength, _headDim));
-                values.Add(OnnxValue.CreateTensor(value, batch, _kvHeads, MaxSequenceLength, _headDim));
+                values.Add(_kv.Keys(layer, firstSlot, batch));
+                values.Add(_kv.Values(layer, firstSlot, batch));
                 // present = the same memory as past: GQA writes the new tokens in place
-                outputs[1 + 2 * layer] = OnnxValue.CreateTensor(key, batch, _kvHeads, MaxSequenceLength, _headDim);
-                outputs[2 + 2 * layer] = OnnxValue.CreateTensor(value, batch, _kvHeads, MaxSequenceLength, _headDim);
+                outputs[1 + 2 * layer] = _kv.Keys(layer, firstSlot, batch);
+                outputs[2 + 2 * layer] = _kv.Values(layer, firstSlot, batch);
             }
-            _session.Run(_inputNames, values.ToArray(), _outputNames, outputs);
+            session.Run(_inputNames, values.ToArray(), _outputNames, outputs);
             return outputs[0]!.ToArray<float>();
         }
         finally
@@ -211,8 +210,8 @@ public sealed class DecoderRunner : IModelRunner
     public void Dispose()
     {
         _session.Dispose();
+        _decodeSession?.Dispose();
         _embeddings?.Dispose();
-        if (_keys is not null) foreach (var buffer in _keys) ((IDisposable?)buffer)?.Dispose();
-        if (_values is not null) foreach (var buffer in _values) ((IDisposable?)buffer)?.Dispose();
+        _kv?.Dispose();
     }
 }

@@ -8,7 +8,13 @@ using VLOrleans.Engine.OnnxGraph.Proto;
 namespace VLOrleans.Engine.Models.Conversion;
 
 /// <summary>What one conversion wrote.</summary>
-public sealed record ConversionResult(string Variant, string VisionPath, string DecoderPath, long VisionBytes, long DecoderBytes, TimeSpan Elapsed);
+public sealed record ConversionResult(string Variant, string VisionPath, string DecoderPath, long VisionBytes, long DecoderBytes, TimeSpan Elapsed)
+{
+    /// <summary>The decode-step graph, when one was written (<see cref="ConversionOptions.DecodeWeights"/>).</summary>
+    public string? DecodeDecoderPath { get; init; }
+
+    public long DecodeDecoderBytes { get; init; }
+}
 
 /// <summary>
 /// <c>vl convert</c>: a Hugging Face Qwen-VL checkpoint folder → a model package (ARCHITECTURE.md "Model package"):
@@ -71,6 +77,8 @@ public static class ModelConverter
         var linear = new LinearLayerWriter(tensors, options);
         var visionFile = $"vision.{variant}.onnx";
         var decoderFile = $"decoder.{variant}.onnx";
+        var decodeOptions = options.DecodeGraphOptions;
+        var decodeFile = decodeOptions is null ? null : $"decoder.{variant}.decode-{decodeOptions.Weights.ToName()}.onnx";
         GraphTensorEntry[] visionInputs, visionOutputs, decoderInputs, decoderOutputs;
         try
         {
@@ -78,6 +86,14 @@ public static class ModelConverter
             (visionInputs, visionOutputs) = WriteGraph(Path.Combine(staging, visionFile), "vision", b => spec.BuildVision(b, config, tensors, linear));
             log($"decoder ({variant})");
             (decoderInputs, decoderOutputs) = WriteGraph(Path.Combine(staging, decoderFile), "decoder", b => spec.BuildDecoder(b, config, tensors, linear, options));
+            if (decodeOptions is not null)
+            {
+                log($"decoder for decode steps ({decodeOptions.Weights.ToName()}, block {decodeOptions.BlockSize})");
+                var decodeLinear = new LinearLayerWriter(tensors, decodeOptions);
+                var (decodeInputs, decodeOutputs) = WriteGraph(Path.Combine(staging, decodeFile!), "decoder", b => spec.BuildDecoder(b, config, tensors, decodeLinear, decodeOptions));
+                if (!decodeInputs.SequenceEqual(decoderInputs, GraphTensorEntryComparer.Instance) || !decodeOutputs.SequenceEqual(decoderOutputs, GraphTensorEntryComparer.Instance))
+                    throw new InvalidOperationException("the decode-step graph's inputs or outputs differ from the decoder's");
+            }
             foreach (var file in Directory.GetFiles(staging)) File.Move(file, Path.Combine(onnxFolder, Path.GetFileName(file)), overwrite: true);
         }
         finally
@@ -96,6 +112,10 @@ public static class ModelConverter
             Decoder = decoderFile,
             BlockSize = quantized ? options.BlockSize : null,
             AccuracyLevel = quantized ? options.AccuracyLevel : null,
+            KvDtype = options.EffectiveKvCache == OnnxElementType.Float16 ? "float16" : "float32",
+            DecodeDecoder = decodeFile,
+            DecodeWeights = decodeOptions?.Weights.ToName(),
+            DecodeBlockSize = decodeOptions is { } o && o.Weights.QuantizedBits() > 0 ? o.BlockSize : null,
             Created = DateTimeOffset.UtcNow,
         };
         var t = config.Text;
@@ -132,7 +152,23 @@ public static class ModelConverter
 
         var visionPath = Path.Combine(onnxFolder, visionFile);
         var decoderPath = Path.Combine(onnxFolder, decoderFile);
-        return new ConversionResult(variant, visionPath, decoderPath, GraphBytes(visionPath), GraphBytes(decoderPath), clock.Elapsed);
+        var decodePath = decodeFile is null ? null : Path.Combine(onnxFolder, decodeFile);
+        return new ConversionResult(variant, visionPath, decoderPath, GraphBytes(visionPath), GraphBytes(decoderPath), clock.Elapsed)
+        {
+            DecodeDecoderPath = decodePath,
+            DecodeDecoderBytes = decodePath is null ? 0 : GraphBytes(decodePath),
+        };
+    }
+
+    /// <summary>Graph I/O entries compared by value (records compare arrays by reference).</summary>
+    private sealed class GraphTensorEntryComparer : IEqualityComparer<GraphTensorEntry>
+    {
+        public static readonly GraphTensorEntryComparer Instance = new();
+
+        public bool Equals(GraphTensorEntry? a, GraphTensorEntry? b) =>
+            a is not null && b is not null && a.Name == b.Name && a.Dtype == b.Dtype && a.Shape.SequenceEqual(b.Shape);
+
+        public int GetHashCode(GraphTensorEntry e) => HashCode.Combine(e.Name, e.Dtype);
     }
 
     private static IConversionFamilySpec SpecFor(QwenVlFamily family) => family switch

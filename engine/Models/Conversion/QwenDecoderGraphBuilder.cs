@@ -40,14 +40,15 @@ internal sealed class QwenDecoderGraphBuilder
         var g = new GraphWriter(builder);
         long h = t.HiddenSize, hd = t.HeadDim, heads = t.AttentionHeadCount, kvHeads = t.KeyValueHeadCount;
         var d = DeepstackCount;
+        var kvType = _options.EffectiveKvCache;
         builder.AddInput(GraphNames.InputsEmbeds, OnnxElementType.Float, "batch_size", "sequence_length", h);
         if (d > 0) builder.AddInput(GraphNames.PerLayerInputs, OnnxElementType.Float, "batch_size", "sequence_length", d * h);
         builder.AddInput(GraphNames.PositionIds, OnnxElementType.Int64, 3, "batch_size", "sequence_length");
         builder.AddInput(GraphNames.AttentionMask, OnnxElementType.Int64, "batch_size", "total_sequence_length");
         for (var i = 0; i < t.LayerCount; i++)
         {
-            builder.AddInput(GraphNames.PastKey(i), OnnxElementType.Float, "batch_size", kvHeads, "max_sequence_length", hd);
-            builder.AddInput(GraphNames.PastValue(i), OnnxElementType.Float, "batch_size", kvHeads, "max_sequence_length", hd);
+            builder.AddInput(GraphNames.PastKey(i), kvType, "batch_size", kvHeads, "max_sequence_length", hd);
+            builder.AddInput(GraphNames.PastValue(i), kvType, "batch_size", kvHeads, "max_sequence_length", hd);
         }
 
         // GQA's per-row lengths: seqlens_k[b] = Σ mask[b] − 1 (index of the row's last valid position), total = mask width.
@@ -89,6 +90,9 @@ internal sealed class QwenDecoderGraphBuilder
             }
             q = g.Rotary(q, tokenIndex, cos, sin, heads);
             k = g.Rotary(k, tokenIndex, cos, sin, kvHeads);
+            // GQA computes in the cache's type: with an fp16 cache q/k/v go in as fp16 (a few KB per decode row) and the
+            // attended values come back to fp32 for o_proj.
+            if (kvType == OnnxElementType.Float16) (q, k, v) = (g.Cast(q, kvType), g.Cast(k, kvType), g.Cast(v, kvType));
             var attended = g.Fresh("gqa");
             builder.AddNode("GroupQueryAttention",
                 [q, k, v, GraphNames.PastKey(i), GraphNames.PastValue(i), seqlensK, totalLength],
@@ -98,6 +102,7 @@ internal sealed class QwenDecoderGraphBuilder
                     OnnxAttribute.Float("scale", (float)(1 / Math.Sqrt(hd))), OnnxAttribute.Int("do_rotary", 0),
                 ],
                 OnnxModelBuilder.MicrosoftDomain);
+            if (kvType == OnnxElementType.Float16) attended = g.Cast(attended, OnnxElementType.Float);
             x = g.Add(x, _linear.Linear(g, attended, name + ".o_proj", p + "self_attn.o_proj.weight", null));
 
             normed = g.RmsNorm(x, Norm(g, name + ".post_attention_layernorm", p + "post_attention_layernorm.weight"), t.RmsNormEps);
@@ -124,8 +129,8 @@ internal sealed class QwenDecoderGraphBuilder
         builder.AddOutput(GraphNames.Logits, OnnxElementType.Float, "batch_size", 1, t.VocabSize);
         for (var i = 0; i < t.LayerCount; i++)
         {
-            builder.AddOutput(GraphNames.PresentKey(i), OnnxElementType.Float, "batch_size", kvHeads, "max_sequence_length", hd);
-            builder.AddOutput(GraphNames.PresentValue(i), OnnxElementType.Float, "batch_size", kvHeads, "max_sequence_length", hd);
+            builder.AddOutput(GraphNames.PresentKey(i), kvType, "batch_size", kvHeads, "max_sequence_length", hd);
+            builder.AddOutput(GraphNames.PresentValue(i), kvType, "batch_size", kvHeads, "max_sequence_length", hd);
         }
     }
 

@@ -1,3 +1,5 @@
+using VLOrleans.Engine.Onnx;
+
 namespace VLOrleans.Engine.Models.Package;
 
 /// <summary>
@@ -32,6 +34,17 @@ public sealed class ModelPackage
 
     public string DecoderPath(string variant) => Path.Combine(OnnxFolder, Variant(variant).Decoder);
 
+    /// <summary>The variant's decode-step graph, or null when it decodes with <see cref="DecoderPath"/>.</summary>
+    public string? DecodeDecoderPath(string variant) => Variant(variant).DecodeDecoder is { } file ? Path.Combine(OnnxFolder, file) : null;
+
+    /// <summary>The element type of the variant's KV cache (float32 unless the variant says float16).</summary>
+    public OnnxElementType KvCacheType(string variant) => (Variant(variant).KvDtype ?? Manifest.Decoder.KvDtype) switch
+    {
+        "float32" => OnnxElementType.Float,
+        "float16" => OnnxElementType.Float16,
+        var other => throw new ModelLoadException($"{Folder}: variant '{variant}' has KV cache type '{other}' (this engine reads float32 and float16)"),
+    };
+
     public VariantEntry Variant(string name) =>
         Manifest.Variants.TryGetValue(name, out var v) ? v
             : throw new ModelLoadException($"{Folder}: the package has no '{name}' variant (it has {string.Join(", ", VariantNames)})");
@@ -61,7 +74,7 @@ public sealed class ModelPackage
         var package = new ModelPackage(folder, config, manifest);
         if (FamilyName(config.Family) != manifest.Family)
             throw new ModelLoadException($"{manifestPath}: family '{manifest.Family}' does not match config.json ({FamilyName(config.Family)})");
-        foreach (var path in manifest.Variants.Keys.SelectMany(v => new[] { package.VisionPath(v), package.DecoderPath(v) }).Append(package.EmbedTokensPath))
+        foreach (var path in manifest.Variants.Keys.SelectMany(v => new[] { package.VisionPath(v), package.DecoderPath(v), package.DecodeDecoderPath(v) }.OfType<string>()).Append(package.EmbedTokensPath))
         {
             if (!File.Exists(path)) throw new ModelLoadException($"{manifestPath}: lists {Path.GetFileName(path)}, which is missing");
         }

@@ -6,7 +6,8 @@ namespace VLOrleans.Engine.Models.Package;
 /// <summary>
 /// <c>onnx/manifest.json</c>: what a converted model package holds. Written by <c>vl convert</c>, read by
 /// <see cref="ModelPackage"/>. Graph I/O is the same for every weight variant; variants differ only in how the weights
-/// are stored, so the engine may pick any listed variant.
+/// are stored (and a variant may keep its KV cache in float16 and add a decode-step graph), so the engine may pick any
+/// listed variant.
 /// </summary>
 public sealed record ModelPackageManifest
 {
@@ -132,6 +133,21 @@ public sealed record VariantEntry
 
     /// <summary>MatMulNBits accuracy_level (int8/int4 only).</summary>
     public int? AccuracyLevel { get; init; }
+
+    /// <summary>Element type of this variant's KV cache ("float32" or "float16"); null = <see cref="DecoderGraphEntry.KvDtype"/>
+    /// (packages written before the choice existed are float32).</summary>
+    public string? KvDtype { get; init; }
+
+    /// <summary>Optional second decoder graph (same inputs and outputs, same KV buffers) the engine runs for decode steps;
+    /// its linear layers are stored as <see cref="DecodeWeights"/> (fewer bytes per step), the prefill keeps
+    /// <see cref="Decoder"/>.</summary>
+    public string? DecodeDecoder { get; init; }
+
+    /// <summary>Weight format of <see cref="DecodeDecoder"/> (e.g. int4).</summary>
+    public string? DecodeWeights { get; init; }
+
+    /// <summary>MatMulNBits block size of <see cref="DecodeDecoder"/>.</summary>
+    public int? DecodeBlockSize { get; init; }
 
     public DateTimeOffset Created { get; init; }
 }

@@ -25,7 +25,7 @@ public sealed class DecoderGraphTests(ITestOutputHelper output)
     public void OneImagePromptThenDecodeSteps(string variant)
     {
         var sequence = Sequence.Create([(1, 4, 4)], seed: 1);
-        var slots = new KvSlots(TinyPackage.Package.Manifest.Decoder, 1, MaxLength);
+        var slots = new KvSlots(TinyPackage.Package, variant, 1, MaxLength);
         var session = TinyPackage.Decoder(variant);
         var errors = new List<double> { Error(slots.Prefill(session, 0, sequence.Embeds, sequence.PerLayer, sequence.Positions), sequence.PrefillLogits) };
         for (var step = 0; step < DecodeTokens.Length; step++)
@@ -41,7 +41,7 @@ public sealed class DecoderGraphTests(ITestOutputHelper output)
     public void TwoImagePrompt()
     {
         var sequence = Sequence.Create([(1, 4, 6), (1, 8, 4)], seed: 2);
-        var slots = new KvSlots(TinyPackage.Package.Manifest.Decoder, 1, MaxLength);
+        var slots = new KvSlots(TinyPackage.Package, "fp32", 1, MaxLength);
         var error = Error(slots.Prefill(TinyPackage.Decoder("fp32"), 0, sequence.Embeds, sequence.PerLayer, sequence.Positions), sequence.PrefillLogits);
         output.WriteLine($"fp32 two images: {error:E2}");
         Assert.True(error <= 1e-4, $"error {error:E3}");
@@ -55,7 +55,7 @@ public sealed class DecoderGraphTests(ITestOutputHelper output)
         // Three rows: one image (17 tokens), two images (29), text only (11): different past lengths in shared buffers.
         Sequence[] sequences = [Sequence.Create([(1, 4, 4)], seed: 3), Sequence.Create([(1, 4, 6), (1, 8, 4)], seed: 4), Sequence.Create([], seed: 5)];
         var session = TinyPackage.Decoder(variant);
-        var slots = new KvSlots(TinyPackage.Package.Manifest.Decoder, sequences.Length, MaxLength);
+        var slots = new KvSlots(TinyPackage.Package, variant, sequences.Length, MaxLength);
         var errors = new List<double>();
         for (var r = 0; r < sequences.Length; r++)
             errors.Add(Error(slots.Prefill(session, r, sequences[r].Embeds, sequences[r].PerLayer, sequences[r].Positions), sequences[r].PrefillLogits));
@@ -77,7 +77,7 @@ public sealed class DecoderGraphTests(ITestOutputHelper output)
     {
         // Split inside the image: the second chunk continues with image feature row 5 and DeepStack rows from 5 on.
         var sequence = Sequence.Create([(1, 4, 6), (1, 8, 4)], seed: 6);
-        var slots = new KvSlots(TinyPackage.Package.Manifest.Decoder, 2, MaxLength);
+        var slots = new KvSlots(TinyPackage.Package, "fp32", 2, MaxLength);
         var session = TinyPackage.Decoder("fp32");
         var firstImageToken = Array.IndexOf(sequence.Ids, (long)TinyPackage.Package.Config.ImageTokenId);
         var split = firstImageToken + 5;

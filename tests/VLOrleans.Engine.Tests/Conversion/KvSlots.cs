@@ -6,21 +6,24 @@ namespace VLOrleans.Engine.Tests.Conversion;
 /// <summary>
 /// A test-sized version of the engine's KV slot buffers (KV_CACHE.md): per layer one key and one value buffer
 /// [slots, kv_heads, max_len, head_dim], pinned; a prefill runs on one slot's contiguous slice as a batch of one, a decode
-/// step runs every slot as one batch; present outputs are bound to the same memory as the past inputs.
+/// step runs every slot as one batch; present outputs are bound to the same memory as the past inputs. The buffers hold
+/// float32 or float16, as the package variant's KV cache type says.
 /// </summary>
 internal sealed class KvSlots
 {
-    private readonly float[][] _keys;
-    private readonly float[][] _values;
+    private readonly Array[] _keys;
+    private readonly Array[] _values;
     private readonly DecoderGraphEntry _d;
+    private readonly OnnxElementType _type;
 
-    public KvSlots(DecoderGraphEntry decoder, int slotCount, int maxLength)
+    public KvSlots(ModelPackage package, string variant, int slotCount, int maxLength)
     {
-        _d = decoder;
+        _d = package.Manifest.Decoder;
+        _type = package.KvCacheType(variant);
         SlotCount = slotCount;
         MaxLength = maxLength;
-        _keys = Enumerable.Range(0, decoder.LayerCount).Select(_ => NewBuffer()).ToArray();
-        _values = Enumerable.Range(0, decoder.LayerCount).Select(_ => NewBuffer()).ToArray();
+        _keys = Enumerable.Range(0, _d.LayerCount).Select(_ => NewBuffer()).ToArray();
+        _values = Enumerable.Range(0, _d.LayerCount).Select(_ => NewBuffer()).ToArray();
         Lengths = new int[slotCount];
     }
 
@@ -33,13 +36,22 @@ internal sealed class KvSlots
 
     private int SlotSize => _d.KeyValueHeadCount * MaxLength * _d.HeadDim;
 
-    private float[] NewBuffer()
+    // Garbage beyond every row's length: attending to it would show in the logits.
+    private Array NewBuffer() => _type == OnnxElementType.Float16 ? Filled((Half)1000f) : Filled(1000f);
+
+    private T[] Filled<T>(T garbage) where T : unmanaged
     {
-        var buffer = GC.AllocateArray<float>(SlotCount * SlotSize, pinned: true);
-        // Garbage beyond every row's length: attending to it would show in the logits.
-        buffer.AsSpan().Fill(1000f);
+        var buffer = GC.AllocateArray<T>(SlotCount * SlotSize, pinned: true);
+        buffer.AsSpan().Fill(garbage);
         return buffer;
     }
+
+    private OnnxValue View(Array buffer, int? slot, int batch) => buffer switch
+    {
+        float[] f => OnnxValue.CreateTensor(slot is { } one ? f.AsMemory(one * SlotSize, SlotSize) : f.AsMemory(), batch, _d.KeyValueHeadCount, MaxLength, _d.HeadDim),
+        Half[] h => OnnxValue.CreateTensor(slot is { } one ? h.AsMemory(one * SlotSize, SlotSize) : h.AsMemory(), batch, _d.KeyValueHeadCount, MaxLength, _d.HeadDim),
+        _ => throw new InvalidOperationException("unexpected KV buffer type"),
+    };
 
     /// <summary>Runs S new tokens of one slot (a prompt or a prefill chunk); returns the last position's logits [V].</summary>
     public float[] Prefill(OnnxSession session, int slot, float[] embeds, float[] perLayer, long[][] positions)
@@ -90,9 +102,8 @@ internal sealed class KvSlots
                 foreach (var (buffer, pastName, presentName) in new[] { (_keys[i], GraphNames.PastKey(i), GraphNames.PresentKey(i)), (_values[i], GraphNames.PastValue(i), GraphNames.PresentValue(i)) })
                 {
                     // A slot's slice [kv_heads, max_len, head_dim] is contiguous: the batch-of-one view of a prefill.
-                    var memory = slot is { } one ? buffer.AsMemory(one * SlotSize, SlotSize) : buffer.AsMemory();
-                    var past = OnnxValue.CreateTensor(memory, batch, _d.KeyValueHeadCount, MaxLength, _d.HeadDim);
-                    var present = OnnxValue.CreateTensor(memory, batch, _d.KeyValueHeadCount, MaxLength, _d.HeadDim);
+                    var past = View(buffer, slot, batch);
+                    var present = View(buffer, slot, batch);
                     values.Add(past);
                     values.Add(present);
                     names.Add(pastName);

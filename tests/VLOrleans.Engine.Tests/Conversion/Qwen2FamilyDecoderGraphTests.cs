@@ -68,7 +68,7 @@ public sealed class Qwen2FamilyDecoderGraphTests(ITestOutputHelper output)
         MultimodalEmbeddings.ScatterImageFeatures(idArray, config.ImageTokenId, [new ImageFeatureBlock(TinyPackage.Flatten(features), [])], config.Text.HiddenSize, embeds, 0);
 
         var session = Qwen2FamilyPackages.Decoder(family, variant);
-        var slots = new KvSlots(package.Manifest.Decoder, 1, MaxLength);
+        var slots = new KvSlots(package, variant, 1, MaxLength);
         var actual = new List<float[]> { slots.Prefill(session, 0, embeds, [], positions) };
         foreach (var token in DecodeTokens)
             actual.Add(slots.Decode(session, Embed(package, [token]), [slots.Lengths[0] + product.RopeDeltas[0]])[0]);

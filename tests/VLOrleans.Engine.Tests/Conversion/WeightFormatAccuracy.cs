@@ -97,7 +97,7 @@ public static class WeightFormatAccuracy
         for (var p = 0; p < prompts.Length; p++)
         {
             var prompt = prompts[p];
-            var slots = new KvSlots(package.Manifest.Decoder, 1, prompt.Ids.Length + steps + 1);
+            var slots = new KvSlots(package, variant, 1, prompt.Ids.Length + steps + 1);
             var embeds = new float[prompt.Ids.Length * h];
             table.Lookup(prompt.Ids, embeds);
             var deepstack = features[p].Deepstack;

@@ -1,0 +1,156 @@
+using VLOrleans.Engine.Generation;
+using VLOrleans.Engine.Generation.Kv;
+using VLOrleans.Engine.Generation.Runner;
+using VLOrleans.Engine.Models;
+using VLOrleans.Engine.Models.Conversion;
+using VLOrleans.Engine.Models.Package;
+using VLOrleans.Engine.Onnx;
+using VLOrleans.Engine.Tests.Reference;
+using VLOrleans.Engine.Tests.TinyModels;
+using VLOrleans.Engine.Text;
+using Xunit.Abstractions;
+
+namespace VLOrleans.Engine.Tests.Conversion;
+
+/// <summary>
+/// The float16 KV cache and the decode-step graph (<c>vl convert --kv-cache fp16 --decode-weights int4</c>) on the tiny
+/// Qwen3-VL checkpoint, against the plain reference forward (tests/Reference/ReferenceText): the cache's rounding stays
+/// small next to any weight format's error, decode steps really run on the int4 graph over the cache the w8a8 prefill
+/// wrote, and <see cref="DecoderRunner"/> picks the graph for each kind of run.
+/// </summary>
+public sealed class DecodeGraphTests(ITestOutputHelper output)
+{
+    private const int MaxLength = 32;
+    private static readonly long[] PromptIds = [151644, 872, 198, 1234, 5678, 99, 4242, 151645, 198, 151644, 77091, 198];
+    private static readonly long[] DecodeTokens = [4321, 17, 30000];
+
+    // fp32 weights with an fp16 cache, and w8a8 with an int4 decode graph (fp16 cache by default for quantised formats).
+    private static readonly Lazy<ModelPackage> Package = new(() =>
+    {
+        var folder = Path.Combine(Path.GetTempPath(), $"vlo-decode-graph-{Environment.ProcessId}");
+        ModelConverter.Convert(TinyModelFiles.Qwen3VlTiny, folder, new ConversionOptions { Weights = WeightFormat.Fp32, KvCache = OnnxElementType.Float16 });
+        ModelConverter.Convert(TinyModelFiles.Qwen3VlTiny, folder, new ConversionOptions { Weights = WeightFormat.W8A8, DecodeWeights = WeightFormat.Int4 });
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try { Directory.Delete(folder, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        };
+        return ModelPackage.Open(folder);
+    });
+
+    [Fact]
+    public void ManifestAndGraphsDescribeTheCacheTypeAndTheDecodeGraph()
+    {
+        var package = Package.Value;
+        var w8a8 = package.Variant("w8a8");
+        Assert.Equal("float16", w8a8.KvDtype);
+        Assert.Equal("int4", w8a8.DecodeWeights);
+        Assert.Equal(32, w8a8.DecodeBlockSize);
+        Assert.True(File.Exists(package.DecodeDecoderPath("w8a8")));
+        Assert.Null(package.DecodeDecoderPath("fp32"));
+        Assert.Equal(OnnxElementType.Float16, package.KvCacheType("fp32"));
+
+        // Defaults: fp32 weights keep an fp32 cache, quantised formats get fp16.
+        Assert.Equal(OnnxElementType.Float, TinyPackage.Package.KvCacheType("fp32"));
+        Assert.Equal(OnnxElementType.Float16, TinyPackage.Package.KvCacheType("int4"));
+        Assert.Equal(OnnxElementType.Float16, TinyPackage.Package.KvCacheType("w8a8"));
+
+        using var prefill = OnnxSession.Load(package.DecoderPath("w8a8"));
+        using var decode = OnnxSession.Load(package.DecodeDecoderPath("w8a8")!);
+        Assert.Equal(prefill.Inputs.Select(i => (i.Name, i.ElementType)), decode.Inputs.Select(i => (i.Name, i.ElementType)));
+        Assert.Equal(prefill.Outputs.Select(o => (o.Name, o.ElementType)), decode.Outputs.Select(o => (o.Name, o.ElementType)));
+        Assert.Equal(OnnxElementType.Float16, prefill.Inputs.Single(i => i.Name == GraphNames.PastKey(0)).ElementType);
+        Assert.Equal(OnnxElementType.Float16, decode.Outputs.Single(o => o.Name == GraphNames.PresentValue(0)).ElementType);
+    }
+
+    /// <summary>fp16 keeps 11 significant bits (relative rounding ≤ 4.9e-4 per cached element); through the tiny model's
+    X
+    [Fact]
+    public void Fp16CacheOnFp32WeightsStaysCloseToTheReference()
+    {
+        var package = Package.Value;
+        using var session = OnnxSession.Load(package.DecoderPath("fp32"), new OnnxSessionOptions { IntraOpThreadCount = 1 });
+        var (expected, actual) = PrefillAndDecode(package, "fp32", session, session);
+        var errors = expected.Zip(actual, (e, a) => TinyPackage.RelativeError(a, e)).ToArray();
+        output.WriteLine($"fp32 weights, fp16 cache: prefill {errors[0]:E2}, decode {string.Join(", ", errors.Skip(1).Select(e => e.ToString("E2")))}");
+        Assert.All(errors, e => Assert.True(e <= 5e-3, $"error {e:E3}"));
+    }
+
+    [Fact]
+    public void DecodeStepsRunOnTheInt4GraphOverTheCacheTheW8A8PrefillWrote()
+    {
+        var package = Package.Value;
+        var options = new OnnxSessionOptions { IntraOpThreadCount = 1 };
+        using var prefill = OnnxSession.Load(package.DecoderPath("w8a8"), options);
+        using var decode = OnnxSession.Load(package.DecodeDecoderPath("w8a8")!, options);
+        var (expected, mixed) = PrefillAndDecode(package, "w8a8", prefill, decode);
+        var (_, prefillOnly) = PrefillAndDecode(package, "w8a8", prefill, prefill);
+
+        var errors = expected.Zip(mixed, (e, a) => TinyPackage.RelativeError(a, e)).ToArray();
+        output.WriteLine($"w8a8 prefill + int4 decode: prefill {errors[0]:E2}, decode {string.Join(", ", errors.Skip(1).Select(e => e.ToString("E2")))}");
+        Assert.True(errors[0] <= TinyPackage.Bound("w8a8"), $"prefill {errors[0]:E3}");
+        Assert.All(errors.Skip(1), e => Assert.True(e <= TinyPackage.Bound("int4"), $"decode {e:E3}"));
+
+        // Same prefill, so the same first logits; the steps differ because their weights do (int4 vs w8a8).
+        Assert.Equal(prefillOnly[0], mixed[0]);
+        var stepDifference = TinyPackage.RelativeError(mixed[1], prefillOnly[1]);
+        output.WriteLine($"first decode step, int4 graph vs w8a8 graph: {stepDifference:E2}");
+        Assert.True(stepDifference > 1e-3, $"decode graph and prefill graph gave the same step ({stepDifference:E2})");
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void RunnerPrefillsOnTheDecoderAndDecodesOnTheDecodeGraphWhenAsked(bool useDecodeGraph)
+    {
+        var package = Package.Value;
+        var options = new OnnxSessionOptions { IntraOpThreadCount = 1 };
+        using var prefill = OnnxSession.Load(package.DecoderPath("w8a8"), options);
+        using var decode = OnnxSession.Load(package.DecodeDecoderPath("w8a8")!, options);
+        var (_, manual) = PrefillAndDecode(package, "w8a8", prefill, useDecodeGraph ? decode : prefill);
+
+        using var runner = new DecoderRunner(package, "w8a8", slotCount: 1, MaxLength, options, useDecodeGraph);
+        Assert.Equal(useDecodeGraph, runner.HasDecodeGraph);
+        Assert.Equal(OnnxElementType.Float16, runner.KvCacheType);
+        var ids = PromptIds.Select(id => (int)id).ToArray();
+        var rope = RopeIndex.Compute(package.Config.Family, ids);
+        var scheduler = new Scheduler(new KvSlotPool(1), new SchedulerOptions { PrefillChunkTokens = 256, MaxSequenceLength = MaxLength });
+        Assert.True(scheduler.TryEnqueue(new Sequence(new GenerationRequest { Prompt = new PromptTokens(ids), PositionIds = rope.Positions, RopeDelta = rope.RopeDeltas[0] })));
+        var plan = scheduler.Schedule([]);
+        var sequence = plan.Prefill!;
+        var logits = new float[runner.VocabSize];
+        runner.Prefill(sequence, plan.PrefillStart, plan.PrefillCount, logits);
+        scheduler.CompletePrefillChunk(plan);
+        Assert.Equal(manual[0], logits);
+        for (var step = 0; step < DecodeTokens.Length; step++)
+        {
+            sequence.Generated.Add((int)DecodeTokens[step]);
+            runner.Decode([sequence], logits);
+            Assert.Equal(manual[step + 1], logits);
+        }
+    }
+
+    /// <summary>Prefill of <see cref="PromptIds"/> on <paramref name="prefill"/>, then <see cref="DecodeTokens"/> one step each
+    /// on <paramref name="decode"/> over the same cache; returns the reference's and the graphs' logits per run.</summary>
+    private static (float[][] Expected, float[][] Actual) PrefillAndDecode(ModelPackage package, string variant, OnnxSession prefill, OnnxSession decode)
+    {
+        var positions = Enumerable.Range(0, 3).Select(_ => Enumerable.Range(0, PromptIds.Length).Select(i => (long)i).ToArray()).ToArray();
+        var reference = new ReferenceText(TinyPackage.Weights);
+        var cache = reference.NewCache();
+        var expected = new List<float[]> { TinyPackage.Flatten(reference.Prefill(cache, PromptIds, positions, lastTokenOnly: true)) };
+        expected.AddRange(DecodeTokens.Select(token => reference.Decode(cache, token, 0)));
+
+        var slots = new KvSlots(package, variant, 1, MaxLength);
+        using var table = EmbeddingTable.Open(package.EmbedTokensPath);
+        var embeds = new float[PromptIds.Length * table.Width];
+        table.Lookup(PromptIds, embeds);
+        var perLayer = new float[PromptIds.Length * package.Manifest.Decoder.DeepstackCount * table.Width];
+        var actual = new List<float[]> { slots.Prefill(prefill, 0, embeds, perLayer, positions) };
+        foreach (var token in DecodeTokens)
+        {
+            var next = new float[table.Width];
+            table.Lookup([token], next);
+            actual.Add(slots.Decode(decode, next, [slots.Lengths[0]])[0]);
+        }
+        return (expected.ToArray(), actual.ToArray());
+    }
+}
