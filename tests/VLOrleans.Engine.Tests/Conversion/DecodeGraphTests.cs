@@ -63,7 +63,7 @@ public sealed class DecodeGraphTests(ITestOutputHelper output)
     }
 
     /// <summary>fp16 keeps 11 significant bits (relative rounding ≤ 4.9e-4 per cached element); through the tiny model's
-    X
+    /// attention that measured 4–8e-4 of max|logit| — 50× below int8's error, ~1,000× above fp32's 6e-7.</summary>
     [Fact]
     public void Fp16CacheOnFp32WeightsStaysCloseToTheReference()
     {
