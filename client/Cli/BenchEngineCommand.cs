@@ -31,9 +31,10 @@ internal static partial class BenchEngineCommand
             Description = "Instead of the engine: time the vision, prefill and decode graphs of these variants (comma-separated, e.g. int4,w8a8) side by side, interleaved, with speed-ups over the first.",
         };
         var profile = new Option<string?>("--profile") { Description = "With --graphs: write ONNX Runtime per-node profiles to {prefix}-{variant}-{vision|decoder}_{date}.json." };
+        var noDecodeGraph = new Option<bool>("--no-decode-graph") { Description = "Decode on the prefill graph even when the variant has a decode-step graph (a baseline)." };
         var command = new Command("bench-engine", "Measure the engine in-process: TTFT (new image vs follow-up), decode tokens/s, batching gain.")
         {
-            model, variant, concurrency, maxTokens, threads, image, repeats, json, graphs, profile,
+            model, variant, concurrency, maxTokens, threads, image, repeats, json, graphs, profile, noDecodeGraph,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -56,6 +57,7 @@ internal static partial class BenchEngineCommand
                 MaxSequenceLength = 1024,
                 DecoderThreads = parse.GetValue(threads),
                 VisionThreads = parse.GetValue(threads),
+                UseDecodeGraph = !parse.GetValue(noDecodeGraph),
             });
             var photo = parse.GetValue(image) ?? Path.Combine(FindShared(), "images", "real", "qwen3vl__COCO_train2014_000000580957.jpg");
             var results = await RunAsync(engine, photo, n, tokens, parse.GetValue(repeats), cancellationToken);

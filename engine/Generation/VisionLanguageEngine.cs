@@ -50,6 +50,15 @@ public sealed class VisionLanguageEngine : IAsyncDisposable
 
     public string Variant { get; }
 
+    /// <summary>Element type of the KV cache: "float32" or "float16".</summary>
+    public string KvCacheType => _runner is DecoderRunner { KvCacheType: OnnxElementType.Float16 } ? "float16" : "float32";
+
+    /// <summary>The weight format of the decode-step graph decode steps run on (e.g. "int4, block 128"), or null when the
+    /// prefill graph decodes too.</summary>
+    public string? DecodeGraph => _runner is DecoderRunner { HasDecodeGraph: true } && Package.Variant(Variant) is { } v
+        ? v.DecodeBlockSize is { } block ? $"{v.DecodeWeights}, block {block}" : v.DecodeWeights
+        : null;
+
     /// <summary>Identifies model and weights in cache keys (the same photo encoded by int4 and fp32 weights differs).</summary>
     public string ModelId { get; }
 

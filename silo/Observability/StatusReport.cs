@@ -41,7 +41,7 @@ public sealed record StatusReport(
             configured ? "configured (VLO:Model:Variant)" : $"automatic: the most precise variant whose files fit VLO:Model:WeightMemoryBudgetBytes = {options.Model.WeightMemoryBudgetBytes}",
             engine.Package.VariantNames.ToDictionary(v => v, v => VisionLanguageEngine.VariantBytes(engine.Package, v)),
             engine.Package.Manifest.Vision.DeepstackCount > 0, engine.Package.Manifest.Vision.DeepstackCount, DeepStackNote(engine),
-            engine.Package.Manifest.Format, engine.Options.MaxSequenceLength, options.OpenAi.ModelName);
+            engine.Package.Manifest.Format, engine.Options.MaxSequenceLength, options.OpenAi.ModelName, engine.KvCacheType, engine.DecodeGraph);
         return new StatusReport(true, null, uptime, model, device, memory,
             new VisionCacheStatus(cache.Count, cache.Bytes, cache.CapacityBytes, cache.Hits, cache.Misses, cache.Evictions, engine.Vision.EncodeCount),
             new SlotStatus(worker.Slots.Slots, worker.Slots.Busy, worker.Slots.Resident, worker.Slots.Evictions, worker.Slots.ResidentHits),
@@ -68,7 +68,9 @@ public sealed record ModelStatus(
     [property: JsonPropertyName("deepstack_note")] string? DeepStackNote,
     [property: JsonPropertyName("layout")] string Layout,
     [property: JsonPropertyName("max_sequence_length")] int MaxSequenceLength,
-    [property: JsonPropertyName("served_name")] string ServedName);
+    [property: JsonPropertyName("served_name")] string ServedName,
+    [property: JsonPropertyName("kv_cache_type")] string KvCacheType,
+    [property: JsonPropertyName("decode_graph")] string? DecodeGraph);
 
 public sealed record DeviceStatus(
     [property: JsonPropertyName("decoder")] string Decoder,

@@ -36,6 +36,8 @@ public sealed class OnnxCommunityStatusTests
             Assert.Equal("fp32", info.GetProperty("variant").GetString());
             Assert.False(info.GetProperty("deepstack").GetBoolean());
             Assert.Contains("not available", info.GetProperty("deepstack_note").GetString());
+            Assert.Equal("float32", info.GetProperty("kv_cache_type").GetString());
+            Assert.Equal(JsonValueKind.Null, info.GetProperty("decode_graph").ValueKind);
         }
         finally
         {
