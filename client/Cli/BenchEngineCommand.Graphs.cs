@@ -33,9 +33,14 @@ internal static partial class BenchEngineCommand
             Console.Error.WriteLine($"loading {v}");
             var vision = profile is null ? options : options with { ProfileFilePrefix = $"{profile}-{v}-vision" };
             var decoder = profile is null ? options : options with { ProfileFilePrefix = $"{profile}-{v}-decoder" };
-            return (Name: v, Vision: OnnxSession.Load(package.VisionPath(v), vision), Decoder: OnnxSession.Load(package.DecoderPath(v), decoder));
+            var decodePath = package.DecodeDecoderPath(v);
+            return (Name: v, Vision: OnnxSession.Load(package.VisionPath(v), vision), Decoder: OnnxSession.Load(package.DecoderPath(v), decoder),
+                Decode: decodePath is null ? null : OnnxSession.Load(decodePath, decoder));
         }).ToArray();
-        var kv = Enumerable.Range(0, 2 * d.LayerCount).Select(_ => GC.AllocateArray<float>(8 * d.KeyValueHeadCount * MaxLength * d.HeadDim, pinned: true)).ToArray();
+        // One set of KV buffers per cache element type among the variants (fp16 for the quantised formats by default).
+        var kvByType = variants.Select(package.KvCacheType).Distinct().ToDictionary(t => t, t => Enumerable.Range(0, 2 * d.LayerCount)
+            .Select(_ => t == OnnxElementType.Float16 ? (Array)GC.AllocateArray<Half>(8 * d.KeyValueHeadCount * MaxLength * d.HeadDim, pinned: true)
+                : GC.AllocateArray<float>(8 * d.KeyValueHeadCount * MaxLength * d.HeadDim, pinned: true)).ToArray());
         var times = new Dictionary<string, List<double>>();
         void Time(string key, Action action)
         {
@@ -48,13 +53,19 @@ internal static partial class BenchEngineCommand
         {
             for (var r = -1; r < repeats; r++) // r = −1: warm-up, not recorded
             {
-                foreach (var (name, vision, decoder) in graphs)
+                foreach (var (name, vision, decoder, decode) in graphs)
                 {
                     var key = r < 0 ? "warmup" : name;
+                    var kv = kvByType[package.KvCacheType(name)];
                     Time($"{key}.vision_640x480_s", () => RunVision(vision, config, pixels, thw, aux));
                     Time($"{key}.prefill_{PrefillTokens}_s", () => RunDecoder(decoder, d, kv, batch: 1, PrefillTokens, prefillEmbeds, past: 0));
                     Time($"{key}.decode_step_1_s", () => RunDecoder(decoder, d, kv, batch: 1, 1, decodeEmbeds, past: PrefillTokens));
                     Time($"{key}.decode_step_8_s", () => RunDecoder(decoder, d, kv, batch: 8, 1, decodeEmbeds, past: PrefillTokens));
+                    if (decode is not null)
+                    {
+                        Time($"{key}.decode_graph_step_1_s", () => RunDecoder(decode, d, kv, batch: 1, 1, decodeEmbeds, past: PrefillTokens));
+                        Time($"{key}.decode_graph_step_8_s", () => RunDecoder(decode, d, kv, batch: 8, 1, decodeEmbeds, past: PrefillTokens));
+                    }
                     Console.Error.WriteLine($"round {r}: {name} done");
                 }
             }
@@ -65,10 +76,11 @@ internal static partial class BenchEngineCommand
             {
                 g.Vision.Dispose();
                 g.Decoder.Dispose();
+                g.Decode?.Dispose();
             }
         }
         var results = times.Where(t => !t.Key.StartsWith("warmup", StringComparison.Ordinal)).ToDictionary(t => t.Key, t => Median(t.Value));
-        foreach (var (name, _, _) in graphs.Skip(1))
+        foreach (var (name, _, _, _) in graphs.Skip(1))
         {
             foreach (var key in results.Keys.Where(k => k.StartsWith(graphs[0].Name + ".", StringComparison.Ordinal)).ToArray())
             {
@@ -78,6 +90,13 @@ internal static partial class BenchEngineCommand
         }
         return results;
     }
+
+    private static OnnxValue KvView(Array buffer, int length, int batch, DecoderGraphEntry d) => buffer switch
+    {
+        Half[] h => OnnxValue.CreateTensor(h.AsMemory(0, length), batch, d.KeyValueHeadCount, MaxLength, d.HeadDim),
+        float[] f => OnnxValue.CreateTensor(f.AsMemory(0, length), batch, d.KeyValueHeadCount, MaxLength, d.HeadDim),
+        _ => throw new InvalidOperationException("unexpected KV buffer type"),
+    };
 
     private static float[] RandomFloats(Random random, int count, double scale = 1)
     {
@@ -104,7 +123,7 @@ internal static partial class BenchEngineCommand
     }
 
     /// <summary>One decoder run over rows 0..batch−1 of the shared buffers, each row with <paramref name="past"/> valid tokens.</summary>
-    private static void RunDecoder(OnnxSession session, DecoderGraphEntry d, float[][] kv, int batch, int s, float[] embeds, int past)
+    private static void RunDecoder(OnnxSession session, DecoderGraphEntry d, Array[] kv, int batch, int s, float[] embeds, int past)
     {
         var values = new List<OnnxValue>();
         var names = new List<string> { GraphNames.InputsEmbeds, GraphNames.PositionIds, GraphNames.AttentionMask };
@@ -129,10 +148,9 @@ internal static partial class BenchEngineCommand
             {
                 for (var j = 0; j < 2; j++)
                 {
-                    var memory = kv[2 * layer + j].AsMemory(0, batch * slot);
-                    values.Add(OnnxValue.CreateTensor(memory, batch, d.KeyValueHeadCount, MaxLength, d.HeadDim));
+                    values.Add(KvView(kv[2 * layer + j], batch * slot, batch, d));
                     names.Add(j == 0 ? GraphNames.PastKey(layer) : GraphNames.PastValue(layer));
-                    var present = OnnxValue.CreateTensor(memory, batch, d.KeyValueHeadCount, MaxLength, d.HeadDim);
+                    var present = KvView(kv[2 * layer + j], batch * slot, batch, d);
                     outputs.Add(present);
                     outputNames.Add(j == 0 ? GraphNames.PresentKey(layer) : GraphNames.PresentValue(layer));
                 }

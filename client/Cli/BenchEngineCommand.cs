@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
+using VLOrleans.Cli.Bench;
 using VLOrleans.Engine.Generation;
 using VLOrleans.Engine.Imaging;
 using VLOrleans.Engine.Imaging.Preprocessing;
@@ -86,6 +87,7 @@ internal static partial class BenchEngineCommand
         var settings = new GenerationSettings { MaxTokens = tokens, IgnoreEos = true, Sampling = Engine.Generation.Sampling.SamplingParameters.Greedy };
         Console.Error.WriteLine($"model {engine.Package.Folder} variant {engine.Variant}, {engine.SlotCount} slots, {tokens} tokens per request");
 
+        Memory("engine loaded");
         // warm-up (excluded): one image, one short answer
         var warm = await engine.PrepareDecodedAsync(Variant(base640, decoded.Facts, 255), ct);
         await Drain(engine.Ask([User("Warm up.", 1)], [warm], settings with { MaxTokens = 4 }), ct);
@@ -106,12 +108,14 @@ internal static partial class BenchEngineCommand
             (_, ttft, _) = await Drain(engine.Ask(conversation, [again], settings with { MaxTokens = 8 }, $"bench-{r}"), ct, clock);
             follow.Add(ttft);
         }
+        Memory("after the first-turn and follow-up measurements");
         results["ttft_first_turn_new_image_s"] = Median(first);
         results["ttft_follow_up_s"] = Median(follow);
 
         // single stream decode
         var single = await Drain(engine.Ask([User("Write a long story.", 0)], [], settings), ct);
         results["single_stream_decode_tokens_per_s"] = single.DecodeRate;
+        Memory("after the single stream");
 
         // N requests one at a time, then the same N at once
         var prompts = Enumerable.Range(0, n).Select(i => (ChatMessage[])[User($"Question {i}: tell me about topic {i * 7 + 3}.", 0)]).ToArray();
@@ -119,13 +123,24 @@ internal static partial class BenchEngineCommand
         foreach (var p in prompts) await Drain(engine.Ask(p, [], settings), ct);
         var sequential = sequentialClock.Elapsed.TotalSeconds;
         var concurrentClock = Stopwatch.StartNew();
-        await Task.WhenAll(prompts.Select(p => Drain(engine.Ask(p, [], settings), ct)));
+        var stamps = await Task.WhenAll(prompts.Select(p => TokenTimes(engine.Ask(p, [], settings), concurrentClock, ct)));
         var concurrent = concurrentClock.Elapsed.TotalSeconds;
+        // Steady state: the window in which every sequence is past its first token and none has finished — all N
+        // rows in every decode step. The end-to-end figure below also counts the N prefills and the ramp.
+        var windowStart = stamps.Max(t => t[0]);
+        var windowEnd = stamps.Min(t => t[^1]);
+        var inWindow = stamps.Sum(t => t.Count(x => x > windowStart && x <= windowEnd));
+        if (windowEnd > windowStart) results[$"concurrent_{n}_steady_decode_tokens_per_s"] = inWindow / (windowEnd - windowStart);
         results[$"sequential_{n}_total_tokens_per_s"] = n * tokens / sequential;
         results[$"concurrent_{n}_total_tokens_per_s"] = n * tokens / concurrent;
         results["batching_gain_concurrent_over_sequential"] = sequential / concurrent;
+        Memory($"after {n} concurrent");
+        results["peak_rss_gb"] = ProcessMemory.PeakResidentBytes(Environment.ProcessId) / 1e9;
         return results;
     }
+
+    private static void Memory(string stage) =>
+        Console.Error.WriteLine($"memory {stage}: resident {ProcessMemory.ResidentBytes(Environment.ProcessId) / 1e9:F2} GB, peak {ProcessMemory.PeakResidentBytes(Environment.ProcessId) / 1e9:F2} GB");
 
     private static ChatMessage User(string text, int images) =>
         new(ChatRole.User, null, [.. Enumerable.Range(0, images).Select(_ => (ChatContent)new ImageContent()), new TextContent(text)]);
@@ -158,6 +173,17 @@ internal static partial class BenchEngineCommand
             }
         }
         return (text.ToString(), ttft, rate);
+    }
+
+    /// <summary>Drains a stream, returning the clock time of every token.</summary>
+    private static async Task<double[]> TokenTimes(GenerationStream stream, Stopwatch clock, CancellationToken ct)
+    {
+        var times = new List<double>();
+        await foreach (var e in stream.ReadAllAsync(ct))
+        {
+            if (e is TokenGenerated) times.Add(clock.Elapsed.TotalSeconds);
+        }
+        return times.Count > 0 ? times.ToArray() : [clock.Elapsed.TotalSeconds];
     }
 
     private static double Median(List<double> values)

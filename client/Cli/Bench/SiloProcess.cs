@@ -62,18 +62,7 @@ public sealed class SiloProcess : IAsyncDisposable
     }
 
     /// <summary>Peak resident memory of the server so far (Linux <c>VmHWM</c>), in bytes; 0 where /proc is absent.</summary>
-    public long PeakResidentBytes()
-    {
-        var status = $"/proc/{_process.Id}/status";
-        if (!File.Exists(status)) return 0;
-        foreach (var line in File.ReadLines(status))
-        {
-            if (!line.StartsWith("VmHWM:", StringComparison.Ordinal)) continue;
-            var kb = line["VmHWM:".Length..].Trim().Split(' ')[0];
-            return long.Parse(kb, System.Globalization.CultureInfo.InvariantCulture) * 1024;
-        }
-        return 0;
-    }
+    public long PeakResidentBytes() => ProcessMemory.PeakResidentBytes(_process.Id);
 
     private void Keep(string? line)
     {
