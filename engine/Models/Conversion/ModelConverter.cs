@@ -135,8 +135,10 @@ public static class ModelConverter
             },
             Decoder = new DecoderGraphEntry
             {
-                Inputs = decoderInputs,
-                Outputs = decoderOutputs,
+                // The package-level I/O lists the KV cache as float32; a variant whose cache is float16 says so in its
+                // own entry (kv_dtype), so these lists stay the same whichever variant was converted last.
+                Inputs = WithFloat32Cache(decoderInputs),
+                Outputs = WithFloat32Cache(decoderOutputs),
                 LayerCount = t.LayerCount,
                 HiddenSize = t.HiddenSize,
                 AttentionHeadCount = t.AttentionHeadCount,
@@ -159,6 +161,10 @@ public static class ModelConverter
             DecodeDecoderBytes = decodePath is null ? 0 : GraphBytes(decodePath),
         };
     }
+
+    private static GraphTensorEntry[] WithFloat32Cache(GraphTensorEntry[] entries) =>
+        entries.Select(e => e.Name.StartsWith("past_key_values.", StringComparison.Ordinal) || e.Name.StartsWith("present.", StringComparison.Ordinal)
+            ? e with { Dtype = "float32" } : e).ToArray();
 
     /// <summary>Graph I/O entries compared by value (records compare arrays by reference).</summary>
     private sealed class GraphTensorEntryComparer : IEqualityComparer<GraphTensorEntry>

@@ -106,7 +106,8 @@ public sealed record DecoderGraphEntry
     /// <summary>Chunks of H in <c>per_layer_inputs</c>; chunk d is added after decoder layer d.</summary>
     public int DeepstackCount { get; init; }
 
-    /// <summary>"shared_max_length": past and present are the same [batch, kv_heads, max_len, head_dim] buffers (KV_CACHE.md).</summary>
+    /// <summary>"shared_max_length": past and present are the same [batch, kv_heads, max_len, head_dim] buffers (KV_CACHE.md).
+    /// <see cref="Inputs"/>/<see cref="Outputs"/> list them as float32; <see cref="VariantEntry.KvDtype"/> may say float16.</summary>
     public string KvLayout { get; init; } = "shared_max_length";
 
     public string KvDtype { get; init; } = "float32";
