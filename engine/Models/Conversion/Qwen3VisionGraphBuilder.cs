@@ -10,8 +10,8 @@ namespace VLOrleans.Engine.Models.Conversion;
 /// frame → proj; LayerNorm → fc1 → GELU(tanh) → fc2) → main merger (LayerNorm over E, 2×2 concat, exact GELU) and one
 /// DeepStack merger (2×2 concat, LayerNorm over 4E, exact GELU) after each block in <c>deepstack_visual_indexes</c>.
 /// Position-table blending weights and rotary cos/sin come from the host (<see cref="VisionAuxInputs"/>), so the graph does
-/// no shape arithmetic over the grids beyond the one-frame check. The 4 patches of a merge group are consecutive rows of <c>pixel_values</c>, so the
-/// 2×2 concat is a Reshape to [N/4, 4E].
+/// no shape arithmetic over the grids beyond the one-frame check. The 4 patches of a merge group are consecutive rows of
+/// <c>pixel_values</c>, so the 2×2 concat is a Reshape to [N/4, 4E].
 /// <para>One frame per run (one <c>image_grid_thw</c> row with t = 1; the engine's VisionEncoder runs each frame alone):
 /// transformers' cu_seqlens make one attention segment per frame, so attention never crosses frames and per-frame runs
 /// are exact. With one segment there is no mask, and without attention_bias ORT's CPU MultiHeadAttention takes its
