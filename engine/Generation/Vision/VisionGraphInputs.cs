@@ -11,9 +11,10 @@ namespace VLOrleans.Engine.Generation.Vision;
 /// </summary>
 public static class VisionGraphInputs
 {
+    /// <param name="pixelValues">[patches, patchRowLength] for the grids in <paramref name="imageGridThw"/>.</param>
     /// <param name="imageGridThw">(t, h, w) per image, flattened.</param>
     /// <exception cref="ModelLoadException">The graph declares an input this engine does not know.</exception>
-    public static OnnxValue Create(string name, float[] pixelValues, long[] imageGridThw, VisionAuxInputs aux, int patchRowLength)
+    public static OnnxValue Create(string name, Memory<float> pixelValues, long[] imageGridThw, VisionAuxInputs aux, int patchRowLength)
     {
         var n = aux.PatchCount;
         return name switch

@@ -15,7 +15,14 @@ namespace VLOrleans.Engine.Models.Conversion;
 /// (<see cref="GraphNames.WindowPatchIndex"/>), blocks in <c>fullatt_block_indexes</c> attend within the frame and the others
 /// within their 112-px window; the merger output is gathered back (<see cref="GraphNames.WindowMergedReverseIndex"/>).</item>
 /// </list>
-/// Rotary cos/sin and segment ids come from the host (<see cref="VisionAuxInputs"/>, already in window order for Qwen2.5-VL).
+/// Rotary cos/sin and window segment ids come from the host (<see cref="VisionAuxInputs"/>, already in window order for
+/// Qwen2.5-VL).
+/// <para>One frame per run, as the Qwen3-VL graph (see <see cref="Qwen3VisionGraphBuilder"/>): full-attention blocks then
+/// attend over the whole run with no mask, so ORT's CPU MultiHeadAttention takes its flash kernel; Qwen2.5-VL's windowed
+/// blocks keep an additive window mask (attention_bias, the unfused [heads, N, N] path) — windows are 8×8 patches but the
+/// edge ones are smaller, so they do not split into equal MHA batches. <c>image_grid_thw</c> is declared [1, 3] and the
+/// patch count must equal h·w (<see cref="Qwen3VisionGraphBuilder.FrameGuard"/>), so a run fed more than one frame fails
+/// instead of attending across frames.</para>
 /// </summary>
 internal sealed class Qwen2VisionGraphBuilder
 {
@@ -54,7 +61,8 @@ internal sealed class Qwen2VisionGraphBuilder
         long e = _config.HiddenSize, hd = _config.HeadDim, heads = _config.HeadCount;
         const string n = "num_patches";
         builder.AddInput(GraphNames.PixelValues, OnnxElementType.Float, n, _config.PatchRowLength);
-        builder.AddInput(GraphNames.ImageGridThw, OnnxElementType.Int64, "num_images", 3);
+        // One frame per run (see the summary): ORT rejects any other row count before running.
+        builder.AddInput(GraphNames.ImageGridThw, OnnxElementType.Int64, 1, 3);
         builder.AddInput(GraphNames.RotaryCos, OnnxElementType.Float, n, hd);
         builder.AddInput(GraphNames.RotarySin, OnnxElementType.Float, n, hd);
         builder.AddInput(GraphNames.AttentionSegmentIds, OnnxElementType.Int64, n);
@@ -70,31 +78,33 @@ internal sealed class Qwen2VisionGraphBuilder
         var x = _linear.Linear(g, GraphNames.PixelValues, "visual.patch_embed", P + "patch_embed.proj.weight", Optional(P + "patch_embed.proj.bias"));
         if (_windowed) x = g.Op("Gather", [x, GraphNames.WindowPatchIndex], [OnnxAttribute.Int("axis", 0)]);
 
-        // Additive masks [1, 1, N, N]: frame (full attention) and, for Qwen2.5-VL, window.
+        // Qwen2.5-VL's window mask [1, 1, N, N] (additive); full-attention blocks need none (one frame per run).
         g.Scope = "mask";
-        var frameMask = SegmentMask(g, GraphNames.AttentionSegmentIds);
-        var windowMask = _windowed ? SegmentMask(g, GraphNames.WindowSegmentIds) : frameMask;
-        var cos = g.Unsqueeze(GraphNames.RotaryCos, 0, 1);
-        var sin = g.Unsqueeze(GraphNames.RotarySin, 0, 1);
-        var scale = g.FloatScalar((float)(1 / Math.Sqrt(hd)));
+        var windowMask = _windowed ? SegmentMask(g, GraphNames.WindowSegmentIds) : null;
+        // RotaryEmbedding tables [N, hd/2]: the host's cos/sin are cat(emb, emb), so the first half; row i for patch i.
+        var cos = g.Slice(GraphNames.RotaryCos, -1, 0, hd / 2);
+        var sin = g.Slice(GraphNames.RotarySin, -1, 0, hd / 2);
+        var patchCount = g.Op("Gather", [g.Op("Shape", [GraphNames.AttentionSegmentIds]), builder.AddScalar(0L)], [OnnxAttribute.Int("axis", 0)]);
+        var patchIndex = g.Unsqueeze(Qwen3VisionGraphBuilder.FrameGuard(g, g.Op("Range", [builder.AddScalar(0L), patchCount, builder.AddScalar(1L)])), 0);
 
         for (var i = 0; i < _config.Depth; i++)
         {
             var b = $"{P}blocks.{i}.";
             var name = $"visual.blocks.{i}";
             g.Scope = name;
-            var mask = _windowed && !_config.FullAttentionBlockIndexes.Contains(i) ? windowMask : frameMask;
-            // Attention: qkv [N, 3E] → [3, heads, N, hd] → q, k, v each [1, heads, N, hd].
+            var windowed = _windowed && !_config.FullAttentionBlockIndexes.Contains(i);
             var h = Norm(g, x, name + ".norm1", b + "norm1");
             var qkv = _linear.Linear(g, h, name + ".attn.qkv", b + "attn.qkv.weight", b + "attn.qkv.bias");
-            var split = g.Transpose(g.Reshape(qkv, -1, 3, heads, hd), 1, 2, 0, 3);
+            // qkv columns are (3, heads, hd): q, k, v are the three E-wide thirds, each [1, N, E] with heads packed.
             var (q, k, v) = (g.Fresh("q"), g.Fresh("k"), g.Fresh("v"));
-            builder.AddNode("Split", [split, builder.AddInt64s(1, 1, 1)], [q, k, v], [OnnxAttribute.Int("axis", 0)]);
-            q = g.Mul(g.RotateHalf(q, cos, sin, hd), scale);
-            k = g.RotateHalf(k, cos, sin, hd);
-            var scores = g.Add(g.MatMul(q, g.Transpose(k, 0, 1, 3, 2)), mask);
-            var attended = g.MatMul(g.Softmax(scores), v);
-            var merged = g.Reshape(g.Transpose(attended, 0, 2, 1, 3), -1, e);
+            builder.AddNode("Split", [g.Unsqueeze(qkv, 0), builder.AddInt64s(e, e, e)], [q, k, v], [OnnxAttribute.Int("axis", -1)]);
+            q = g.Rotary(q, patchIndex, cos, sin, heads);
+            k = g.Rotary(k, patchIndex, cos, sin, heads);
+            // com.microsoft.MultiHeadAttention; attention_bias only on windowed blocks, so full blocks take the flash kernel.
+            string[] attentionInputs = windowed ? [q, k, v, "", "", windowMask!] : [q, k, v];
+            var attended = g.Op("MultiHeadAttention", attentionInputs,
+                [OnnxAttribute.Int("num_heads", heads), OnnxAttribute.Float("scale", (float)(1 / Math.Sqrt(hd)))], OnnxModelBuilder.MicrosoftDomain);
+            var merged = g.Reshape(attended, -1, e);
             x = g.Add(x, _linear.Linear(g, merged, name + ".attn.proj", b + "attn.proj.weight", b + "attn.proj.bias"));
 
             h = Norm(g, x, name + ".norm2", b + "norm2");

@@ -6,19 +6,23 @@ namespace VLOrleans.Engine.Models.Conversion;
 
 /// <summary>
 /// The Qwen3-VL vision encoder as one graph (transformers <c>Qwen3VLVisionModel</c>, QWEN_VL_FACTS.md §2.2):
-/// patch embed (MatMul + bias) + bilinear position table → blocks (LayerNorm → qkv → 2D rotary → attention masked to each
+/// patch embed (MatMul + bias) + bilinear position table → blocks (LayerNorm → qkv → 2D rotary → full attention over the
 /// frame → proj; LayerNorm → fc1 → GELU(tanh) → fc2) → main merger (LayerNorm over E, 2×2 concat, exact GELU) and one
 /// DeepStack merger (2×2 concat, LayerNorm over 4E, exact GELU) after each block in <c>deepstack_visual_indexes</c>.
-/// Position-table blending weights, rotary cos/sin and segment ids come from the host (<see cref="VisionAuxInputs"/>), so
-/// the graph has no shape arithmetic over the grids. The 4 patches of a merge group are consecutive rows of
+/// Position-table blending weights and rotary cos/sin come from the host (<see cref="VisionAuxInputs"/>), so the graph does
+/// no shape arithmetic over the grids beyond the one-frame check. The 4 patches of a merge group are consecutive rows of
 /// <c>pixel_values</c>, so the 2×2 concat is a Reshape to [N/4, 4E].
+/// <para>One frame per run (one <c>image_grid_thw</c> row with t = 1; the engine's VisionEncoder runs each frame alone):
+/// transformers' cu_seqlens make one attention segment per frame, so attention never crosses frames and per-frame runs
+/// are exact. With one segment there is no mask, and without attention_bias ORT's CPU MultiHeadAttention takes its
+/// flash kernel (tiles sized from the L2 cache) instead of materialising [heads, N, N] scores: 16 × 8160² floats = 4.3 GB
+/// for a 1920×1080 image. A run fed more frames fails instead of attending across them: <c>image_grid_thw</c> is declared
+/// [1, 3] and the patch count must equal h·w (<see cref="FrameGuard"/>). <c>attention_segment_ids</c> stays declared (only
+/// its length is read) so callers written for the masked graphs feed both alike.</para>
 /// </summary>
 internal sealed class Qwen3VisionGraphBuilder
 {
     private const string P = "model.visual.";
-
-    // Masked scores: large and finite, so a fully masked row could never produce inf − inf = NaN.
-    private const float MaskedScore = -1e30f;
 
     private readonly QwenVisionConfig _config;
     private readonly CheckpointTensors _tensors;
@@ -37,7 +41,8 @@ internal sealed class Qwen3VisionGraphBuilder
         long e = _config.HiddenSize, hd = _config.HeadDim, heads = _config.HeadCount;
         const string n = "num_patches";
         builder.AddInput(GraphNames.PixelValues, OnnxElementType.Float, n, _config.PatchRowLength);
-        builder.AddInput(GraphNames.ImageGridThw, OnnxElementType.Int64, "num_images", 3);
+        // One frame per run (see the summary): ORT rejects any other row count before running.
+        builder.AddInput(GraphNames.ImageGridThw, OnnxElementType.Int64, 1, 3);
         builder.AddInput(GraphNames.PosEmbedIndices, OnnxElementType.Int64, n, 4);
         builder.AddInput(GraphNames.PosEmbedWeights, OnnxElementType.Float, n, 4);
         builder.AddInput(GraphNames.RotaryCos, OnnxElementType.Float, n, hd);
@@ -55,15 +60,12 @@ internal sealed class Qwen3VisionGraphBuilder
         var weighted = g.Mul(gathered, g.Unsqueeze(GraphNames.PosEmbedWeights, -1));
         x = g.Add(x, g.Op("ReduceSum", [weighted, builder.AddInt64s(1)], [OnnxAttribute.Int("keepdims", 0)]));
 
-        // Block-diagonal additive mask [1, 1, N, N] from segment ids, and rotary tables broadcast over heads [1, 1, N, hd].
-        g.Scope = "mask";
-        var same = g.Op("Equal", [g.Unsqueeze(GraphNames.AttentionSegmentIds, 1), g.Unsqueeze(GraphNames.AttentionSegmentIds, 0)]);
-        var mask = g.Unsqueeze(g.Op("Where", [same, g.FloatScalar(0f), g.FloatScalar(MaskedScore)]), 0, 1);
+        g.Scope = "rotary";
         // RotaryEmbedding tables [N, hd/2]: the host's cos/sin are cat(emb, emb), so the first half; row i for patch i.
         var cos = g.Slice(GraphNames.RotaryCos, -1, 0, hd / 2);
         var sin = g.Slice(GraphNames.RotarySin, -1, 0, hd / 2);
         var patchCount = g.Op("Gather", [g.Op("Shape", [GraphNames.AttentionSegmentIds]), builder.AddScalar(0L)], [OnnxAttribute.Int("axis", 0)]);
-        var patchIndex = g.Unsqueeze(g.Op("Range", [builder.AddScalar(0L), patchCount, builder.AddScalar(1L)]), 0);
+        var patchIndex = g.Unsqueeze(FrameGuard(g, g.Op("Range", [builder.AddScalar(0L), patchCount, builder.AddScalar(1L)])), 0);
 
         var deepstack = _config.DeepstackVisualIndexes;
         for (var i = 0; i < _config.Depth; i++)
@@ -79,10 +81,10 @@ internal sealed class Qwen3VisionGraphBuilder
             builder.AddNode("Split", [g.Unsqueeze(qkv, 0), builder.AddInt64s(e, e, e)], [q, k, v], [OnnxAttribute.Int("axis", -1)]);
             q = g.Rotary(q, patchIndex, cos, sin, heads);
             k = g.Rotary(k, patchIndex, cos, sin, heads);
-            // One fused node (com.microsoft.MultiHeadAttention) for scale, Q·Kᵀ, mask, softmax and ·V: the plain-op
-            // version spent ~51% of the 640×480 encoder in FusedMatMul, the [16, 1200, 1200] mask Add, Softmax and
-            // Transposes (docs/PERFORMANCE.md).
-            var attended = g.Op("MultiHeadAttention", [q, k, v, "", "", mask],
+            // One fused node (com.microsoft.MultiHeadAttention) for scale, Q·Kᵀ, softmax and ·V: the plain-op version
+            // spent ~51% of the 640×480 encoder in FusedMatMul, the [16, 1200, 1200] mask Add, Softmax and Transposes
+            // (docs/PERFORMANCE.md). No attention_bias, key_padding_mask or past: ORT's CPU kernel then uses flash attention.
+            var attended = g.Op("MultiHeadAttention", [q, k, v],
                 [OnnxAttribute.Int("num_heads", heads), OnnxAttribute.Float("scale", (float)(1 / Math.Sqrt(hd)))], OnnxModelBuilder.MicrosoftDomain);
             var merged = g.Reshape(attended, -1, e);
             x = g.Add(x, _linear.Linear(g, merged, name + ".attn.proj", b + "attn.proj.weight", b + "attn.proj.bias"));
@@ -125,5 +127,17 @@ internal sealed class Qwen3VisionGraphBuilder
     {
         var values = _tensors.ReadSingle(tensor);
         return g.Floats(name, values, values.Length);
+    }
+
+    /// <summary>
+    /// <paramref name="rowIndex"/> (0..N−1) unchanged when N = h·w of the single grid row, a broadcast error otherwise: a
+    /// grid with t &gt; 1 would attend across its frames in this mask-free graph. Max of two ranges rather than a Reshape to
+    /// [h·w, E]: ORT's optimiser removed that Reshape (a 2-frame run went through), but cannot fold this.
+    /// </summary>
+    internal static string FrameGuard(GraphWriter g, string rowIndex)
+    {
+        var b = g.Builder;
+        var frameRows = g.Op("ReduceProd", [g.Slice(GraphNames.ImageGridThw, 1, 1, 3), b.AddInt64s(0, 1)], [OnnxAttribute.Int("keepdims", 0)]);
+        return g.Op("Max", [rowIndex, g.Op("Range", [b.AddScalar(0L), frameRows, b.AddScalar(1L)])]);
     }
 }

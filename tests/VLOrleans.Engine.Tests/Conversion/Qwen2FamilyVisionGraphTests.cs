@@ -10,7 +10,8 @@ namespace VLOrleans.Engine.Tests.Conversion;
 
 /// <summary>
 /// The converted Qwen2-VL and Qwen2.5-VL vision graphs against the plain reference (tests/Reference/ReferenceVisionQwen2),
-/// fed the inputs the graph declares from the host's <see cref="VisionAuxInputs"/> (as the engine's VisionEncoder does).
+/// run by the engine's <see cref="VisionEncoder"/> (one image per call, one graph run per frame; outputs concatenated) while
+/// the reference encodes all images of a case in one pass.
 /// Grids (t×h×w patches; Qwen2.5-VL windows are 8×8 patches): 4×4 (one partial window); 12×20 (non-square, 6×10 merge units:
 /// windows of 4×4, 4×2, 2×4, 2×2 units); 16×8 (exactly 2×1 windows, where transformers pads a whole empty window);
 /// two images, the second with 2 frames (segments per frame and windows numbered across images).
@@ -30,7 +31,7 @@ public sealed class Qwen2FamilyVisionGraphTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void MatchesReference(string familyName, string variant, string gridText)
+    public async Task MatchesReference(string familyName, string variant, string gridText)
     {
         var family = Qwen2FamilyTinyFiles.Parse(familyName);
         var grids = gridText.Split('+').Select(g => g.Split('x').Select(int.Parse).ToArray()).Select(g => (T: g[0], H: g[1], W: g[2])).ToArray();
@@ -41,7 +42,7 @@ public sealed class Qwen2FamilyVisionGraphTests(ITestOutputHelper output)
         for (var i = 0; i < pixels.Length; i++) pixels[i] = (float)(random.NextDouble() * 2 - 1);
         var expected = TinyPackage.Flatten(new ReferenceVisionQwen2(Qwen2FamilyPackages.Weights(family)).Encode(pixels, grids));
 
-        var actual = RunVision(family, variant, pixels, grids);
+        var actual = await RunVision(family, variant, pixels, grids);
         var error = TinyPackage.RelativeError(actual, expected);
         var absolute = expected.Zip(actual, (a, b) => Math.Abs(a - b)).Max();
         output.WriteLine($"{familyName} {variant} {gridText}: image_features max abs {absolute:E2}, relative {error:E2}");
@@ -51,7 +52,7 @@ public sealed class Qwen2FamilyVisionGraphTests(ITestOutputHelper output)
     /// <summary>The window attention matters: the Qwen2.5-VL graph differs clearly from the same weights with every block
     /// attending over the whole frame (the reference with fullatt on all blocks), so a graph ignoring windows would fail.</summary>
     [Fact]
-    public void Qwen25WindowsChangeTheFeatures()
+    public async Task Qwen25WindowsChangeTheFeatures()
     {
         var family = QwenVlFamily.Qwen25Vl;
         (int T, int H, int W)[] grids = [(1, 12, 20)];
@@ -62,31 +63,41 @@ public sealed class Qwen2FamilyVisionGraphTests(ITestOutputHelper output)
         var windowed = TinyPackage.Flatten(new ReferenceVisionQwen2(Qwen2FamilyPackages.Weights(family)).Encode(pixels, grids));
         var reference = new ReferenceVisionQwen2(Qwen2FamilyPackages.Weights(family), allBlocksFullAttention: true);
         var global = TinyPackage.Flatten(reference.Encode(pixels, grids));
-        var actual = RunVision(family, "fp32", pixels, grids);
+        var actual = await RunVision(family, "fp32", pixels, grids);
         Assert.True(TinyPackage.RelativeError(actual, windowed) <= 1e-4);
         Assert.True(TinyPackage.RelativeError(global, windowed) > 1e-2, "windowed and global attention should differ on a 6×10-unit grid");
     }
 
-    /// <summary>Runs a family's vision graph with exactly the inputs it declares, built by the engine's <see cref="VisionGraphInputs"/>.</summary>
-    internal static float[] RunVision(QwenVlFamily family, string variant, float[] pixels, (int T, int H, int W)[] grids)
+    /// <summary>Full-attention blocks have no attention_bias (ORT's flash kernel); only Qwen2.5-VL's windowed blocks keep
+    /// their window mask.</summary>
+    [Theory]
+    [InlineData("qwen2_vl")]
+    [InlineData("qwen2_5_vl")]
+    public void OnlyWindowedBlocksHaveAMask(string familyName)
     {
-        var config = Qwen2FamilyPackages.Package(family).Config.Vision;
-        var session = Qwen2FamilyPackages.Vision(family, variant);
-        var thw = grids.SelectMany(g => new long[] { g.T, g.H, g.W }).ToArray();
-        var aux = VisionAuxInputs.Compute(config, thw);
-        var names = session.Inputs.Select(i => i.Name).ToArray();
-        var values = names.Select(n => VisionGraphInputs.Create(n, pixels, thw, aux, config.PatchRowLength)).ToArray();
-        OnnxValue[]? results = null;
-        try
-        {
-            results = session.Run(names, values, GraphNames.ImageFeatures);
-            Assert.Equal([aux.MergedTokenCount, config.OutHiddenSize], results[0].Shape);
-            return results[0].ToArray<float>();
-        }
-        finally
-        {
-            foreach (var v in values) v.Dispose();
-            if (results is not null) foreach (var r in results) r.Dispose();
-        }
+        var family = Qwen2FamilyTinyFiles.Parse(familyName);
+        var package = Qwen2FamilyPackages.Package(family);
+        var config = package.Config.Vision;
+        var expected = Enumerable.Range(0, config.Depth)
+            .Select(i => family == QwenVlFamily.Qwen25Vl && !config.FullAttentionBlockIndexes.Contains(i) ? 6 : 3).ToArray();
+        Assert.Contains(3, expected);
+        if (family == QwenVlFamily.Qwen25Vl) Assert.Contains(6, expected);
+        Assert.Equal(expected, VisionEncoderRuns.AttentionInputCounts(package, "fp32"));
     }
+
+    /// <summary>Fed two frames in one run, the mask-free graph fails instead of attending across them.</summary>
+    [Theory]
+    [InlineData("qwen2_vl")]
+    [InlineData("qwen2_5_vl")]
+    public void OneRunRefusesTwoFrames(string familyName)
+    {
+        var family = Qwen2FamilyTinyFiles.Parse(familyName);
+        var package = Qwen2FamilyPackages.Package(family);
+        var pixels = VisionGraphTests.RandomPixels(2 * 8 * 8, package.Config.Vision.PatchRowLength);
+        Assert.Throws<OnnxRuntimeException>(() => VisionEncoderRuns.RunAllInOneGraphRun(Qwen2FamilyPackages.Vision(family, "fp32"), package, pixels, [(2, 8, 8)]));
+    }
+
+    /// <summary>Runs a family's vision graph through the engine's encoder, image by image: image_features concatenated.</summary>
+    internal static async Task<float[]> RunVision(QwenVlFamily family, string variant, float[] pixels, (int T, int H, int W)[] grids) =>
+        (await VisionEncoderRuns.EncodeEach(Qwen2FamilyPackages.Package(family), variant, pixels, grids))[0];
 }

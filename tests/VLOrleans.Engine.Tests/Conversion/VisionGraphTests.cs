@@ -6,9 +6,10 @@ using Xunit.Abstractions;
 namespace VLOrleans.Engine.Tests.Conversion;
 
 /// <summary>
-/// The converted vision graph against the plain reference forward (tests/Reference/ReferenceVision): image features and
-/// every DeepStack feature, for square, non-square and several images in one run, fed the host's aux inputs
-/// (<see cref="VisionAuxInputs"/>).
+/// The converted vision graph, run by the engine's VisionEncoder (one graph run per frame), against the plain reference
+/// forward (tests/Reference/ReferenceVision), which encodes all images of a case in one pass with cu_seqlens-style
+/// per-frame attention: image features and every DeepStack feature, for square, non-square, two images of different
+/// sizes (encoded one by one, concatenated) and a 2-frame grid (two runs inside the encoder).
 /// </summary>
 public sealed class VisionGraphTests(ITestOutputHelper output)
 {
@@ -21,22 +22,21 @@ public sealed class VisionGraphTests(ITestOutputHelper output)
             data.Add(variant, "1x6x10");
             data.Add(variant, "1x4x6+1x8x4");
         }
+        data.Add("fp32", "2x4x6");
+        data.Add("fp32", "1x8x4+2x4x6+1x6x10");
         return data;
     }
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void MatchesReference(string variant, string gridText)
+    public async Task MatchesReference(string variant, string gridText)
     {
-        var grids = gridText.Split('+').Select(g => g.Split('x').Select(int.Parse).ToArray()).Select(g => (T: g[0], H: g[1], W: g[2])).ToArray();
+        var grids = ParseGrids(gridText);
         var config = TinyPackage.Package.Config.Vision;
-        var patches = grids.Sum(g => g.T * g.H * g.W);
-        var random = new Random(patches);
-        var pixels = new float[patches * config.PatchRowLength];
-        for (var i = 0; i < pixels.Length; i++) pixels[i] = (float)(random.NextDouble() * 2 - 1);
+        var pixels = RandomPixels(grids.Sum(g => g.T * g.H * g.W), config.PatchRowLength);
         var expected = new ReferenceVision(TinyPackage.Weights).Encode(pixels, grids);
 
-        var actual = RunVision(variant, pixels, grids);
+        var actual = await VisionEncoderRuns.EncodeEach(TinyPackage.Package, variant, pixels, grids);
         var errors = new List<double> { TinyPackage.RelativeError(actual[0], TinyPackage.Flatten(expected.ImageFeatures)) };
         Assert.Equal(expected.Deepstack.Length, actual.Length - 1);
         for (var j = 0; j < expected.Deepstack.Length; j++)
@@ -45,34 +45,37 @@ public sealed class VisionGraphTests(ITestOutputHelper output)
         Assert.All(errors, e => Assert.True(e <= TinyPackage.Bound(variant), $"{variant}: error {e:E3} > {TinyPackage.Bound(variant):E1}"));
     }
 
-    /// <summary>Runs the vision graph the way the engine will: aux inputs from <see cref="VisionAuxInputs.Compute"/>.</summary>
-    internal static float[][] RunVision(string variant, float[] pixels, (int T, int H, int W)[] grids)
+    /// <summary>No attention mask anywhere: every MultiHeadAttention node takes only q, k, v (no attention_bias), the
+    /// condition for ORT's CPU flash kernel.</summary>
+    [Fact]
+    public void AttentionHasNoBias()
     {
-        var config = TinyPackage.Package.Config.Vision;
-        var thw = grids.SelectMany(g => new long[] { g.T, g.H, g.W }).ToArray();
-        var aux = VisionAuxInputs.Compute(config, thw);
-        var n = aux.PatchCount;
-        using var pixelValues = OnnxValue.CreateTensor(pixels, n, config.PatchRowLength);
-        using var grid = OnnxValue.CreateTensor(thw, grids.Length, 3);
-        using var indices = OnnxValue.CreateTensor(aux.PosEmbedIndices, n, 4);
-        using var weights = OnnxValue.CreateTensor(aux.PosEmbedWeights, n, 4);
-        using var cos = OnnxValue.CreateTensor(aux.RotaryCos, n, aux.HeadDim);
-        using var sin = OnnxValue.CreateTensor(aux.RotarySin, n, aux.HeadDim);
-        using var segments = OnnxValue.CreateTensor(aux.SegmentIds, n);
-        var outputNames = new[] { GraphNames.ImageFeatures }
-            .Concat(Enumerable.Range(0, config.DeepstackVisualIndexes.Length).Select(GraphNames.DeepstackFeatures)).ToArray();
-        var results = TinyPackage.Vision(variant).Run(
-            [GraphNames.PixelValues, GraphNames.ImageGridThw, GraphNames.PosEmbedIndices, GraphNames.PosEmbedWeights,
-             GraphNames.RotaryCos, GraphNames.RotarySin, GraphNames.AttentionSegmentIds],
-            [pixelValues, grid, indices, weights, cos, sin, segments], outputNames);
-        try
-        {
-            foreach (var r in results) Assert.Equal([aux.MergedTokenCount, config.OutHiddenSize], r.Shape);
-            return results.Select(r => r.ToArray<float>()).ToArray();
-        }
-        finally
-        {
-            foreach (var r in results) r.Dispose();
-        }
+        var counts = VisionEncoderRuns.AttentionInputCounts(TinyPackage.Package, "fp32");
+        Assert.Equal(TinyPackage.Package.Config.Vision.Depth, counts.Length);
+        Assert.All(counts, c => Assert.Equal(3, c));
+    }
+
+    /// <summary>A mask-free graph fed two images or two frames in one run would attend across them; it refuses instead
+    /// (image_grid_thw is [1, 3]; the patch rows must be h·w). With the session's full optimisation, as the engine runs it.</summary>
+    [Theory]
+    [InlineData("1x4x4+1x4x4")]
+    [InlineData("2x4x4")]
+    public void OneRunRefusesSeveralFrames(string gridText)
+    {
+        var grids = ParseGrids(gridText);
+        var pixels = RandomPixels(grids.Sum(g => g.T * g.H * g.W), TinyPackage.Package.Config.Vision.PatchRowLength);
+        var error = Assert.Throws<OnnxRuntimeException>(() => VisionEncoderRuns.RunAllInOneGraphRun(TinyPackage.Vision("fp32"), TinyPackage.Package, pixels, grids));
+        output.WriteLine(error.Message);
+    }
+
+    internal static (int T, int H, int W)[] ParseGrids(string text) =>
+        text.Split('+').Select(g => g.Split('x').Select(int.Parse).ToArray()).Select(g => (g[0], g[1], g[2])).ToArray();
+
+    internal static float[] RandomPixels(int patches, int rowLength)
+    {
+        var random = new Random(patches);
+        var pixels = new float[patches * rowLength];
+        for (var i = 0; i < pixels.Length; i++) pixels[i] = (float)(random.NextDouble() * 2 - 1);
+        return pixels;
     }
 }
