@@ -37,11 +37,11 @@ internal sealed class Qwen3VlConversionSpec : IConversionFamilySpec
     public IReadOnlyDictionary<string, string> VisionAuxInputs { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
     {
         ["helper"] = "VLOrleans.Engine.Models.Package.VisionAuxInputs.Compute(config.Vision, image_grid_thw)",
-        [Package.GraphNames.ImageGridThw] = "int64 [I,3]: declared for the common contract; the graph reads the geometry from the inputs below",
+        [Package.GraphNames.ImageGridThw] = "int64 [1,3]: one frame per run (t = 1); the engine runs each frame of an image alone, so attention needs no mask",
         [Package.GraphNames.PosEmbedIndices] = "int64 [N,4]: rows of the 48x48 position table per patch (bilinear, align_corners, merge order)",
         [Package.GraphNames.PosEmbedWeights] = "float32 [N,4]: bilinear weights for pos_embed_indices",
         [Package.GraphNames.RotaryCos] = "float32 [N,head_dim]: cos of cat(emb,emb), emb = [row*inv_freq, col*inv_freq], inv_freq = 10000^(-2j/(head_dim/2))",
         [Package.GraphNames.RotarySin] = "float32 [N,head_dim]: sin, as rotary_cos",
-        [Package.GraphNames.AttentionSegmentIds] = "int64 [N]: running frame index; attention only between patches of the same frame",
+        [Package.GraphNames.AttentionSegmentIds] = "int64 [N]: all zero (one frame per run); only its length is read",
     };
 }
