@@ -61,12 +61,31 @@ internal static partial class BenchEngineCommand
                 UseDecodeGraph = !parse.GetValue(noDecodeGraph),
             });
             var photo = parse.GetValue(image) ?? Path.Combine(FindShared(), "images", "real", "qwen3vl__COCO_train2014_000000580957.jpg");
+            // The memory bandwidth of this machine, before and after, in the same run: on a shared host it moves, and a
+            // decode step can't beat (bytes of decoder weights it reads) ÷ (read bandwidth).
+            var before = MachineFloors.MemoryBandwidth(Environment.ProcessorCount).Read;
             var results = await RunAsync(engine, photo, n, tokens, parse.GetValue(repeats), cancellationToken);
+            var after = MachineFloors.MemoryBandwidth(Environment.ProcessorCount).Read;
+            results["read_bandwidth_before_gb_per_s"] = before;
+            results["read_bandwidth_after_gb_per_s"] = after;
+            var decodeBytes = DecodeWeightBytes(engine);
+            results["decode_weight_bytes_gb"] = decodeBytes / 1e9;
+            // share of the floor = floor step time ÷ measured step time = tokens/s × bytes ÷ bandwidth (mean of before/after)
+            results["single_stream_share_of_bandwidth_floor"] = results["single_stream_decode_tokens_per_s"] * decodeBytes / ((before + after) / 2 * 1e9);
             foreach (var (key, value) in results) Console.WriteLine($"{key,-40} {value,12:F3}");
             if (parse.GetValue(json) is { } path) await File.WriteAllTextAsync(path, JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }), cancellationToken);
             return 0;
         });
         return command;
+    }
+
+    /// <summary>Bytes of decoder weights one decode step reads: the decode-step graph's external data when the engine uses
+    /// one, else the decoder's (the embedding table is a separate lookup of one row per token).</summary>
+    private static long DecodeWeightBytes(VisionLanguageEngine engine)
+    {
+        var graph = (engine.DecodeGraph is not null ? engine.Package.DecodeDecoderPath(engine.Variant) : null) ?? engine.Package.DecoderPath(engine.Variant);
+        var data = graph + ".data";
+        return File.Exists(data) ? new FileInfo(data).Length : new FileInfo(graph).Length;
     }
 
     private static string FindShared()

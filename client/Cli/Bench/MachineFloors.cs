@@ -30,7 +30,9 @@ public static class MachineFloors
         return new Result(threads, triad, read, fp32, nbits);
     }
 
-    private static (double Triad, double Read) MemoryBandwidth(int threads)
+    /// <summary>The memory half alone (STREAM triad and read-only sum, GB/s), for benchmarks that state a result against
+    /// the bandwidth measured in the same run.</summary>
+    public static (double Triad, double Read) MemoryBandwidth(int threads)
     {
         const int n = 32 << 20; // 32 Mi doubles = 256 MB per array
         var a = GC.AllocateUninitializedArray<double>(n);
