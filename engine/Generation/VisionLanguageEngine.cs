@@ -105,7 +105,7 @@ public sealed class VisionLanguageEngine : IAsyncDisposable
             vision = isOnnxCommunity ? new PixelGridVisionEncoder(package, variant, visionOptions) : new VisionEncoder(package, variant, visionOptions);
             runner = isOnnxCommunity
                 ? new PastPresentRunner(package, variant, slots, options.MaxSequenceLength, decoderOptions)
-                : new DecoderRunner(package, variant, slots, options.MaxSequenceLength, decoderOptions, options.UseDecodeGraph);
+                : new DecoderRunner(package, variant, slots, options.MaxSequenceLength, decoderOptions, options.UseDecodeGraph, options.DecodeGraphMaxRows);
             var scheduler = new Scheduler(new KvSlotPool(slots), new SchedulerOptions
             {
                 MaxWaiting = options.MaxWaitingRequests,

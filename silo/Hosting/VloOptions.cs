@@ -57,6 +57,9 @@ public sealed class EngineSettings
 
     /// <summary>Decode on the variant's decode-step graph when it has one (see EngineOptions.UseDecodeGraph).</summary>
     public bool UseDecodeGraph { get; set; } = true;
+
+    /// <summary>Decode steps with more rows run on the prefill graph (see EngineOptions.DecodeGraphMaxRows).</summary>
+    [Range(1, 1024)] public int DecodeGraphMaxRows { get; set; } = 4;
     [Range(0, 256)] public int DecoderThreads { get; set; }
     [Range(0, 256)] public int VisionThreads { get; set; }
     [Range(0, 256)] public int PreprocessingThreads { get; set; }
@@ -122,6 +125,7 @@ public static class EngineOptionsMapping
         VisionCacheBytes = options.Engine.VisionCacheBytes,
         ReusePromptKv = options.Engine.ReusePromptKv,
         UseDecodeGraph = options.Engine.UseDecodeGraph,
+        DecodeGraphMaxRows = options.Engine.DecodeGraphMaxRows,
         DecoderThreads = options.Engine.DecoderThreads,
         VisionThreads = options.Engine.VisionThreads,
         PreprocessingThreads = options.Engine.PreprocessingThreads,

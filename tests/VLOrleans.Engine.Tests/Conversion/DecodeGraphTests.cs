@@ -129,6 +129,55 @@ public sealed class DecodeGraphTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>A step with more rows than <c>decodeGraphMaxRows</c> runs on the prefill graph (its int8 GEMM is as fast
+    /// once rows share the weights); up to it, on the decode graph.</summary>
+    [Theory]
+    [InlineData(1, false)]
+    [InlineData(2, true)]
+    public void StepsWithMoreRowsThanTheLimitRunOnThePrefillGraph(int maxRows, bool expectDecodeGraph)
+    {
+        var package = Package.Value;
+        var options = new OnnxSessionOptions { IntraOpThreadCount = 1 };
+        using var prefill = OnnxSession.Load(package.DecoderPath("w8a8"), options);
+        using var decode = OnnxSession.Load(package.DecodeDecoderPath("w8a8")!, options);
+        long[][] prompts = [PromptIds, [.. PromptIds.Take(7), 151645, 198]];
+
+        // by hand: both prompts into slots 0 and 1, then one two-row step on the graph the limit picks
+        var slots = new KvSlots(package, "w8a8", 2, MaxLength);
+        using var table = EmbeddingTable.Open(package.EmbedTokensPath);
+        for (var slot = 0; slot < 2; slot++)
+        {
+            var ids = prompts[slot];
+            var embeds = new float[ids.Length * table.Width];
+            table.Lookup(ids, embeds);
+            var positions = Enumerable.Range(0, 3).Select(_ => Enumerable.Range(0, ids.Length).Select(i => (long)i).ToArray()).ToArray();
+            slots.Prefill(prefill, slot, embeds, new float[ids.Length * package.Manifest.Decoder.DeepstackCount * table.Width], positions);
+        }
+        var next = new float[2 * table.Width];
+        table.Lookup([DecodeTokens[0], DecodeTokens[1]], next);
+        var expected = slots.Decode(expectDecodeGraph ? decode : prefill, next, [slots.Lengths[0], slots.Lengths[1]]);
+
+        using var runner = new DecoderRunner(package, "w8a8", slotCount: 2, MaxLength, options, useDecodeGraph: true, decodeGraphMaxRows: maxRows);
+        var scheduler = new Scheduler(new KvSlotPool(2), new SchedulerOptions { PrefillChunkTokens = 256, MaxSequenceLength = MaxLength });
+        foreach (var ids in prompts)
+        {
+            var intIds = ids.Select(id => (int)id).ToArray();
+            var rope = RopeIndex.Compute(package.Config.Family, intIds);
+            Assert.True(scheduler.TryEnqueue(new Sequence(new GenerationRequest { Prompt = new PromptTokens(intIds), PositionIds = rope.Positions, RopeDelta = rope.RopeDeltas[0] })));
+        }
+        var logits = new float[2 * runner.VocabSize];
+        for (var plan = scheduler.Schedule([]); plan.Prefill is not null; plan = scheduler.Schedule([]))
+        {
+            runner.Prefill(plan.Prefill, plan.PrefillStart, plan.PrefillCount, logits.AsSpan(0, runner.VocabSize));
+            scheduler.CompletePrefillChunk(plan);
+        }
+        var batch = scheduler.Schedule([]).Decode.OrderBy(q => q.Slot!.Index).ToList();
+        Assert.Equal(2, batch.Count);
+        for (var row = 0; row < 2; row++) batch[row].Generated.Add((int)DecodeTokens[row]);
+        runner.Decode(batch, logits);
+        for (var row = 0; row < 2; row++) Assert.Equal(expected[row], logits.AsSpan(row * runner.VocabSize, runner.VocabSize).ToArray());
+    }
+
     /// <summary>Prefill of <see cref="PromptIds"/> on <paramref name="prefill"/>, then <see cref="DecodeTokens"/> one step each
     /// on <paramref name="decode"/> over the same cache; returns the reference's and the graphs' logits per run.</summary>
     private static (float[][] Expected, float[][] Actual) PrefillAndDecode(ModelPackage package, string variant, OnnxSession prefill, OnnxSession decode)
