@@ -16,12 +16,17 @@ public static class BenchModels
 
     public static readonly string[] Variants = ["int4", "w8a8", "fp32"];
 
+    // Written into the marker: a package cached by an older converter (different graphs, e.g. float32 KV or masked
+    // vision attention) is converted again rather than benchmarked as if it were current.
+    private const string ConverterRevision = "converter-3: fp16 KV for quantised formats, one vision frame per run";
+
     public static string Ensure(string cacheFolder, TinyModelPreset preset, Action<string> log)
     {
         var root = Path.Combine(Path.GetFullPath(cacheFolder), preset.ToName());
         var package = Path.Combine(root, "package");
         var marker = Path.Combine(package, CompleteMarker);
         var done = File.Exists(marker) ? File.ReadAllLines(marker) : [];
+        if (done.FirstOrDefault() != ConverterRevision) done = [];
         if (Variants.All(done.Contains)) return package;
         var checkpoint = Path.Combine(root, "hf");
         var clock = Stopwatch.StartNew();
@@ -35,7 +40,7 @@ public static class BenchModels
             log($"converting {preset.ToName()} to {variant}");
             ModelConverter.Convert(checkpoint, package, new ConversionOptions { Weights = WeightFormats.TryParse(variant, out var format) ? format : throw new InvalidOperationException(variant) });
         }
-        File.WriteAllText(marker, string.Join('\n', Variants));
+        File.WriteAllText(marker, string.Join('\n', Variants.Prepend(ConverterRevision)));
         log($"model package ready in {clock.Elapsed.TotalSeconds:F0} s: {package}");
         return package;
     }
