@@ -25,6 +25,9 @@ public sealed class DecodeGraphTests(ITestOutputHelper output)
     private static readonly long[] DecodeTokens = [4321, 17, 30000];
 
     // fp32 weights with an fp16 cache, and w8a8 with an int4 decode graph (fp16 cache by default for quantised formats).
+    /// <summary>The tiny package with an fp32 variant on an fp16 cache and a w8a8 variant with an int4 decode graph.</summary>
+    internal static ModelPackage MixedPackage => Package.Value;
+
     private static readonly Lazy<ModelPackage> Package = new(() =>
     {
         var folder = Path.Combine(Path.GetTempPath(), $"vlo-decode-graph-{Environment.ProcessId}");
