@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using VLOrleans.Engine.Generation.Kv;
+using VLOrleans.Engine.Generation.Vision;
 using VLOrleans.Engine.Models.Package;
 using VLOrleans.Engine.Onnx;
 
@@ -38,9 +40,8 @@ internal static partial class BenchEngineCommand
                 Decode: decodePath is null ? null : OnnxSession.Load(decodePath, decoder));
         }).ToArray();
         // One set of KV buffers per cache element type among the variants (fp16 for the quantised formats by default).
-        var kvByType = variants.Select(package.KvCacheType).Distinct().ToDictionary(t => t, t => Enumerable.Range(0, 2 * d.LayerCount)
-            .Select(_ => t == OnnxElementType.Float16 ? (Array)GC.AllocateArray<Half>(8 * d.KeyValueHeadCount * MaxLength * d.HeadDim, pinned: true)
-                : GC.AllocateArray<float>(8 * d.KeyValueHeadCount * MaxLength * d.HeadDim, pinned: true)).ToArray());
+        var kvByType = variants.Select(package.KvCacheType).Distinct()
+            .ToDictionary(t => t, t => new KvCacheBuffers(t, d.LayerCount, 8, d.KeyValueHeadCount, MaxLength, d.HeadDim));
         var times = new Dictionary<string, List<double>>();
         void Time(string key, Action action)
         {
@@ -78,6 +79,7 @@ internal static partial class BenchEngineCommand
                 g.Decoder.Dispose();
                 g.Decode?.Dispose();
             }
+            foreach (var kv in kvByType.Values) kv.Dispose();
         }
         var results = times.Where(t => !t.Key.StartsWith("warmup", StringComparison.Ordinal)).ToDictionary(t => t.Key, t => Median(t.Value));
         foreach (var (name, _, _, _) in graphs.Skip(1))
@@ -91,13 +93,6 @@ internal static partial class BenchEngineCommand
         return results;
     }
 
-    private static OnnxValue KvView(Array buffer, int length, int batch, DecoderGraphEntry d) => buffer switch
-    {
-        Half[] h => OnnxValue.CreateTensor(h.AsMemory(0, length), batch, d.KeyValueHeadCount, MaxLength, d.HeadDim),
-        float[] f => OnnxValue.CreateTensor(f.AsMemory(0, length), batch, d.KeyValueHeadCount, MaxLength, d.HeadDim),
-        _ => throw new InvalidOperationException("unexpected KV buffer type"),
-    };
-
     private static float[] RandomFloats(Random random, int count, double scale = 1)
     {
         var values = new float[count];
@@ -105,25 +100,23 @@ internal static partial class BenchEngineCommand
         return values;
     }
 
+    /// <summary>One run of the vision graph, its inputs built the way the engine builds them (whatever the family declares).</summary>
     private static void RunVision(OnnxSession session, VLOrleans.Engine.Models.QwenVlConfig config, float[] pixels, long[] thw, VisionAuxInputs aux)
     {
-        var n = aux.PatchCount;
-        using var pixelValues = OnnxValue.CreateTensor(pixels, n, config.Vision.PatchRowLength);
-        using var grid = OnnxValue.CreateTensor(thw, 1, 3);
-        using var indices = OnnxValue.CreateTensor(aux.PosEmbedIndices, n, 4);
-        using var weights = OnnxValue.CreateTensor(aux.PosEmbedWeights, n, 4);
-        using var cos = OnnxValue.CreateTensor(aux.RotaryCos, n, aux.HeadDim);
-        using var sin = OnnxValue.CreateTensor(aux.RotarySin, n, aux.HeadDim);
-        using var segments = OnnxValue.CreateTensor(aux.SegmentIds, n);
-        var outputs = session.Run(
-            [GraphNames.PixelValues, GraphNames.ImageGridThw, GraphNames.PosEmbedIndices, GraphNames.PosEmbedWeights,
-             GraphNames.RotaryCos, GraphNames.RotarySin, GraphNames.AttentionSegmentIds],
-            [pixelValues, grid, indices, weights, cos, sin, segments], GraphNames.ImageFeatures);
-        foreach (var o in outputs) o.Dispose();
+        var names = session.Inputs.Select(i => i.Name).ToArray();
+        var inputs = names.Select(name => VisionGraphInputs.Create(name, pixels, thw, aux, config.Vision.PatchRowLength)).ToArray();
+        try
+        {
+            foreach (var o in session.Run(names, inputs, GraphNames.ImageFeatures)) o.Dispose();
+        }
+        finally
+        {
+            foreach (var v in inputs) v.Dispose();
+        }
     }
 
     /// <summary>One decoder run over rows 0..batch−1 of the shared buffers, each row with <paramref name="past"/> valid tokens.</summary>
-    private static void RunDecoder(OnnxSession session, DecoderGraphEntry d, Array[] kv, int batch, int s, float[] embeds, int past)
+    private static void RunDecoder(OnnxSession session, DecoderGraphEntry d, KvCacheBuffers kv, int batch, int s, float[] embeds, int past)
     {
         var values = new List<OnnxValue>();
         var names = new List<string> { GraphNames.InputsEmbeds, GraphNames.PositionIds, GraphNames.AttentionMask };
@@ -143,17 +136,13 @@ internal static partial class BenchEngineCommand
                 names.Add(GraphNames.PerLayerInputs);
                 values.Add(OnnxValue.CreateTensor(new float[batch * s * d.DeepstackCount * d.HiddenSize], batch, s, d.DeepstackCount * d.HiddenSize));
             }
-            var slot = d.KeyValueHeadCount * MaxLength * d.HeadDim;
             for (var layer = 0; layer < d.LayerCount; layer++)
             {
-                for (var j = 0; j < 2; j++)
-                {
-                    values.Add(KvView(kv[2 * layer + j], batch * slot, batch, d));
-                    names.Add(j == 0 ? GraphNames.PastKey(layer) : GraphNames.PastValue(layer));
-                    var present = KvView(kv[2 * layer + j], batch * slot, batch, d);
-                    outputs.Add(present);
-                    outputNames.Add(j == 0 ? GraphNames.PresentKey(layer) : GraphNames.PresentValue(layer));
-                }
+                values.Add(kv.Keys(layer, 0, batch));
+                values.Add(kv.Values(layer, 0, batch));
+                names.AddRange([GraphNames.PastKey(layer), GraphNames.PastValue(layer)]);
+                outputs.AddRange([kv.Keys(layer, 0, batch), kv.Values(layer, 0, batch)]);
+                outputNames.AddRange([GraphNames.PresentKey(layer), GraphNames.PresentValue(layer)]);
             }
             var slots = outputs.ToArray();
             session.Run(names.ToArray(), values.ToArray(), outputNames.ToArray(), slots);
