@@ -5,6 +5,7 @@ using VLOrleans.Cli.Bench;
 using VLOrleans.Engine.Generation;
 using VLOrleans.Engine.Imaging;
 using VLOrleans.Engine.Imaging.Preprocessing;
+using VLOrleans.Engine.Models.Package;
 using VLOrleans.Engine.Text;
 
 namespace VLOrleans.Cli;
@@ -83,12 +84,8 @@ internal static partial class BenchEngineCommand
 
     /// <summary>Bytes of decoder weights one decode step reads: the decode-step graph's external data when the engine uses
     /// one, else the decoder's (the embedding table is a separate lookup of one row per token).</summary>
-    private static long DecodeWeightBytes(VisionLanguageEngine engine)
-    {
-        var graph = (engine.DecodeGraph is not null ? engine.Package.DecodeDecoderPath(engine.Variant) : null) ?? engine.Package.DecoderPath(engine.Variant);
-        var data = graph + ".data";
-        return File.Exists(data) ? new FileInfo(data).Length : new FileInfo(graph).Length;
-    }
+    private static long DecodeWeightBytes(VisionLanguageEngine engine) =>
+        ModelPackage.GraphBytes((engine.DecodeGraph is not null ? engine.Package.DecodeDecoderPath(engine.Variant) : null) ?? engine.Package.DecoderPath(engine.Variant));
 
     private static string FindShared()
     {

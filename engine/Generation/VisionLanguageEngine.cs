@@ -92,8 +92,7 @@ public sealed class VisionLanguageEngine : IAsyncDisposable
         var processor = new QwenImageProcessor(QwenPreprocessorConfig.Load(Path.Combine(package.Folder, "preprocessor_config.json")), options.PreprocessingThreads);
         var defaults = GenerationDefaults.Load(package.Folder);
         var text = package.Config.Text;
-        var kvElementBytes = !isOnnxCommunity && package.KvCacheType(variant) == OnnxElementType.Float16 ? 2 : sizeof(float);
-        var bytesPerSlot = 2L * text.LayerCount * text.KeyValueHeadCount * options.MaxSequenceLength * text.HeadDim * kvElementBytes;
+        var bytesPerSlot = KvCacheBuffers.BytesPerSlot(package.KvCacheType(variant), text.LayerCount, text.KeyValueHeadCount, options.MaxSequenceLength, text.HeadDim);
         var slots = options.SlotCount > 0 ? options.SlotCount : KvSlotPool.SlotCountFor(options.KvMemoryBudgetBytes, bytesPerSlot, 16);
 
         IVisionEncoder? vision = null;
@@ -141,19 +140,8 @@ public sealed class VisionLanguageEngine : IAsyncDisposable
     }
 
     /// <summary>Bytes of a variant's graphs and their external data on disk.</summary>
-    public static long VariantBytes(ModelPackage package, string variant)
-    {
-        long total = 0;
-        foreach (var graph in new[] { package.VisionPath(variant), package.DecoderPath(variant), package.DecodeDecoderPath(variant) }.OfType<string>())
-        {
-            total += new FileInfo(graph).Length;
-            var data = graph + ".data";
-            if (File.Exists(data)) total += new FileInfo(data).Length;
-            // onnx-community exports keep weights in "<file>_data" shards (_data, _data_1, ...)
-            foreach (var shard in Directory.EnumerateFiles(Path.GetDirectoryName(graph)!, Path.GetFileName(graph) + "_data*")) total += new FileInfo(shard).Length;
-        }
-        return total;
-    }
+    public static long VariantBytes(ModelPackage package, string variant) =>
+        new[] { package.VisionPath(variant), package.DecoderPath(variant), package.DecodeDecoderPath(variant) }.OfType<string>().Sum(ModelPackage.GraphBytes);
 
     /// <summary>
     /// Decodes (limits checked from the header first), preprocesses and encodes an image — or finds its embeddings

@@ -41,8 +41,12 @@ public sealed class KvCacheBuffers : IDisposable
             Dispose();
             throw;
         }
-        BytesReserved = 2L * layers * slots * SlotStride * (type == OnnxElementType.Float ? sizeof(float) : 2);
+        BytesReserved = slots * BytesPerSlot(type, layers, kvHeads, maxLength, headDim);
     }
+
+    /// <summary>Bytes one slot's keys and values take when full: layers × 2 × kv_heads × max_len × head_dim × element size.</summary>
+    public static long BytesPerSlot(OnnxElementType type, int layers, int kvHeads, int maxLength, int headDim) =>
+        2L * layers * kvHeads * maxLength * headDim * (type == OnnxElementType.Float16 ? 2 : sizeof(float));
 
     public OnnxElementType ElementType { get; }
 

@@ -155,10 +155,10 @@ public static class ModelConverter
         var visionPath = Path.Combine(onnxFolder, visionFile);
         var decoderPath = Path.Combine(onnxFolder, decoderFile);
         var decodePath = decodeFile is null ? null : Path.Combine(onnxFolder, decodeFile);
-        return new ConversionResult(variant, visionPath, decoderPath, GraphBytes(visionPath), GraphBytes(decoderPath), clock.Elapsed)
+        return new ConversionResult(variant, visionPath, decoderPath, ModelPackage.GraphBytes(visionPath), ModelPackage.GraphBytes(decoderPath), clock.Elapsed)
         {
             DecodeDecoderPath = decodePath,
-            DecodeDecoderBytes = decodePath is null ? 0 : GraphBytes(decodePath),
+            DecodeDecoderBytes = decodePath is null ? 0 : ModelPackage.GraphBytes(decodePath),
         };
     }
 
@@ -241,6 +241,4 @@ public static class ModelConverter
         return entry;
     }
 
-    private static long GraphBytes(string path) =>
-        new FileInfo(path).Length + (File.Exists(path + ".data") ? new FileInfo(path + ".data").Length : 0);
 }

@@ -45,6 +45,17 @@ public sealed class ModelPackage
         var other => throw new ModelLoadException($"{Folder}: variant '{variant}' has KV cache type '{other}' (this engine reads float32 and float16)"),
     };
 
+    /// <summary>Bytes of a graph file and its external data on disk: <c>&lt;file&gt;.data</c> (our packages) or the
+    /// <c>&lt;file&gt;_data</c>, <c>_data_1</c>, … shards of onnx-community exports.</summary>
+    public static long GraphBytes(string graphPath)
+    {
+        var total = new FileInfo(graphPath).Length;
+        if (File.Exists(graphPath + ".data")) total += new FileInfo(graphPath + ".data").Length;
+        foreach (var shard in Directory.EnumerateFiles(Path.GetDirectoryName(Path.GetFullPath(graphPath))!, Path.GetFileName(graphPath) + "_data*"))
+            total += new FileInfo(shard).Length;
+        return total;
+    }
+
     public VariantEntry Variant(string name) =>
         Manifest.Variants.TryGetValue(name, out var v) ? v
             : throw new ModelLoadException($"{Folder}: the package has no '{name}' variant (it has {string.Join(", ", VariantNames)})");
