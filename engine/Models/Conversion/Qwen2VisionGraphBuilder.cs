@@ -21,7 +21,7 @@ namespace VLOrleans.Engine.Models.Conversion;
 /// attend over the whole run with no mask, so ORT's CPU MultiHeadAttention takes its flash kernel; Qwen2.5-VL's windowed
 /// blocks keep an additive window mask (attention_bias, the unfused [heads, N, N] path) — windows are 8×8 patches but the
 /// edge ones are smaller, so they do not split into equal MHA batches. <c>image_grid_thw</c> is declared [1, 3] and the
-/// patch count must equal h·w (<see cref="Qwen3VisionGraphBuilder.FrameGuard"/>), so a run fed more than one frame fails
+/// patch count must equal h·w (<see cref="VisionFrame.Guard"/>), so a run fed more than one frame fails
 /// instead of attending across frames.</para>
 /// </summary>
 internal sealed class Qwen2VisionGraphBuilder
@@ -81,11 +81,7 @@ internal sealed class Qwen2VisionGraphBuilder
         // Qwen2.5-VL's window mask [1, 1, N, N] (additive); full-attention blocks need none (one frame per run).
         g.Scope = "mask";
         var windowMask = _windowed ? SegmentMask(g, GraphNames.WindowSegmentIds) : null;
-        // RotaryEmbedding tables [N, hd/2]: the host's cos/sin are cat(emb, emb), so the first half; row i for patch i.
-        var cos = g.Slice(GraphNames.RotaryCos, -1, 0, hd / 2);
-        var sin = g.Slice(GraphNames.RotarySin, -1, 0, hd / 2);
-        var patchCount = g.Op("Gather", [g.Op("Shape", [GraphNames.AttentionSegmentIds]), builder.AddScalar(0L)], [OnnxAttribute.Int("axis", 0)]);
-        var patchIndex = g.Unsqueeze(Qwen3VisionGraphBuilder.FrameGuard(g, g.Op("Range", [builder.AddScalar(0L), patchCount, builder.AddScalar(1L)])), 0);
+        var (cos, sin, patchIndex) = VisionFrame.RotaryTables(g, hd);
 
         for (var i = 0; i < _config.Depth; i++)
         {

@@ -17,7 +17,7 @@ namespace VLOrleans.Engine.Models.Conversion;
 /// are exact. With one segment there is no mask, and without attention_bias ORT's CPU MultiHeadAttention takes its
 /// flash kernel (tiles sized from the L2 cache) instead of materialising [heads, N, N] scores: 16 × 8160² floats = 4.3 GB
 /// for a 1920×1080 image. A run fed more frames fails instead of attending across them: <c>image_grid_thw</c> is declared
-/// [1, 3] and the patch count must equal h·w (<see cref="FrameGuard"/>). <c>attention_segment_ids</c> stays declared (only
+/// [1, 3] and the patch count must equal h·w (<see cref="VisionFrame.Guard"/>). <c>attention_segment_ids</c> stays declared (only
 /// its length is read) so callers written for the masked graphs feed both alike.</para>
 /// </summary>
 internal sealed class Qwen3VisionGraphBuilder
@@ -61,11 +61,7 @@ internal sealed class Qwen3VisionGraphBuilder
         x = g.Add(x, g.Op("ReduceSum", [weighted, builder.AddInt64s(1)], [OnnxAttribute.Int("keepdims", 0)]));
 
         g.Scope = "rotary";
-        // RotaryEmbedding tables [N, hd/2]: the host's cos/sin are cat(emb, emb), so the first half; row i for patch i.
-        var cos = g.Slice(GraphNames.RotaryCos, -1, 0, hd / 2);
-        var sin = g.Slice(GraphNames.RotarySin, -1, 0, hd / 2);
-        var patchCount = g.Op("Gather", [g.Op("Shape", [GraphNames.AttentionSegmentIds]), builder.AddScalar(0L)], [OnnxAttribute.Int("axis", 0)]);
-        var patchIndex = g.Unsqueeze(FrameGuard(g, g.Op("Range", [builder.AddScalar(0L), patchCount, builder.AddScalar(1L)])), 0);
+        var (cos, sin, patchIndex) = VisionFrame.RotaryTables(g, hd);
 
         var deepstack = _config.DeepstackVisualIndexes;
         for (var i = 0; i < _config.Depth; i++)
@@ -127,17 +123,5 @@ internal sealed class Qwen3VisionGraphBuilder
     {
         var values = _tensors.ReadSingle(tensor);
         return g.Floats(name, values, values.Length);
-    }
-
-    /// <summary>
-    /// <paramref name="rowIndex"/> (0..N−1) unchanged when N = h·w of the single grid row, a broadcast error otherwise: a
-    /// grid with t &gt; 1 would attend across its frames in this mask-free graph. Max of two ranges rather than a Reshape to
-    /// [h·w, E]: ORT's optimiser removed that Reshape (a 2-frame run went through), but cannot fold this.
-    /// </summary>
-    internal static string FrameGuard(GraphWriter g, string rowIndex)
-    {
-        var b = g.Builder;
-        var frameRows = g.Op("ReduceProd", [g.Slice(GraphNames.ImageGridThw, 1, 1, 3), b.AddInt64s(0, 1)], [OnnxAttribute.Int("keepdims", 0)]);
-        return g.Op("Max", [rowIndex, g.Op("Range", [b.AddScalar(0L), frameRows, b.AddScalar(1L)])]);
     }
 }
