@@ -111,6 +111,38 @@ public static class ReferenceMath
     }
 
     /// <summary>
+    /// Multi-head attention within segments (no attention across them): rows start..start+length−1 of a segment attend to
+    /// each other only, each head over its own hd-wide slice, scaled by 1/√hd — the vision towers' cu_seqlens attention.
+    /// </summary>
+    public static double[][] SegmentAttention(double[][] q, double[][] k, double[][] v, IEnumerable<(int Start, int Length)> segments, int heads, int hd)
+    {
+        var attended = new double[q.Length][];
+        var scale = 1 / Math.Sqrt(hd);
+        foreach (var (start, length) in segments)
+        {
+            for (var i = start; i < start + length; i++)
+            {
+                var output = new double[heads * hd];
+                var scores = new double[length];
+                for (var h = 0; h < heads; h++)
+                {
+                    for (var j = 0; j < length; j++)
+                    {
+                        double dot = 0;
+                        for (var d = 0; d < hd; d++) dot += q[i][h * hd + d] * k[start + j][h * hd + d];
+                        scores[j] = dot * scale;
+                    }
+                    Softmax(scores);
+                    for (var j = 0; j < length; j++)
+                        for (var d = 0; d < hd; d++) output[h * hd + d] += scores[j] * v[start + j][h * hd + d];
+                }
+                attended[i] = output;
+            }
+        }
+        return attended;
+    }
+
+    /// <summary>
     /// Rotate-half rotary embedding of one head vector: y = x·cos + rotate_half(x)·sin with
     /// rotate_half(x) = (−x[d/2:], x[:d/2]); <paramref name="angles"/> has d/2 entries and is used for both halves
     /// (cos/sin of cat(angles, angles)).

@@ -93,29 +93,7 @@ public sealed class ReferenceVision(ReferenceWeights weights)
                 ApplyRotary(k[i].AsSpan(h * hd, hd), angles[i]);
             }
         }
-        var attended = new double[count][];
-        var scale = 1 / Math.Sqrt(hd);
-        foreach (var (start, length) in segments)
-        {
-            for (var i = start; i < start + length; i++)
-            {
-                var output = new double[e];
-                var scores = new double[length];
-                for (var h = 0; h < heads; h++)
-                {
-                    for (var j = 0; j < length; j++)
-                    {
-                        double dot = 0;
-                        for (var d = 0; d < hd; d++) dot += q[i][h * hd + d] * k[start + j][h * hd + d];
-                        scores[j] = dot * scale;
-                    }
-                    Softmax(scores);
-                    for (var j = 0; j < length; j++)
-                        for (var d = 0; d < hd; d++) output[h * hd + d] += scores[j] * v[start + j][h * hd + d];
-                }
-                attended[i] = output;
-            }
-        }
+        var attended = SegmentAttention(q, k, v, segments, heads, hd);
 
         var result = new double[count][];
         for (var i = 0; i < count; i++)
