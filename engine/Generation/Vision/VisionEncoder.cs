@@ -54,10 +54,10 @@ public sealed class VisionEncoder : SerializedVisionEncoder
         {
             foreach (var name in _inputNames) inputs.Add(VisionGraphInputs.Create(name, pixels, frame, aux, Vision.PatchRowLength));
             results = Session.Run(_inputNames, inputs.ToArray(), _outputNames);
+            var expected = aux.MergedTokenCount * OutputHidden;
             for (var j = 0; j < results.Length; j++)
             {
                 var values = results[j].GetTensorSpan<float>();
-                var expected = aux.MergedTokenCount * OutputHidden;
                 if (values.Length != expected)
                     throw new ModelLoadException($"the vision graph returned {values.Length} values for '{_outputNames[j]}'; {aux.MergedTokenCount}×{OutputHidden} expected");
                 values.CopyTo(outputs[j].AsSpan(offset));
