@@ -47,6 +47,9 @@ public sealed record OnnxSessionOptions
     /// </summary>
     public IReadOnlyDictionary<string, string> ConfigEntries { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>Custom-op domains whose ops the model may use (e.g. the engine's decode attention).</summary>
+    public IReadOnlyList<CustomOps.OnnxCustomOpDomain> CustomOpDomains { get; init; } = [];
+
     /// <summary>When set, ORT records every node's run time and writes "{prefix}_{date}.json" (Chrome trace format)
     /// when the session is disposed — the per-op profile behind docs/PERFORMANCE.md. Off by default (it costs a
     /// timestamp pair per node).</summary>
@@ -71,6 +74,7 @@ public sealed record OnnxSessionOptions
             {
                 fixed (byte* k = Utf8Z(key), v = Utf8Z(value)) OrtStatus.Check(OrtApi.AddSessionConfigEntry(raw, k, v));
             }
+            foreach (var domain in CustomOpDomains) OrtStatus.Check(OrtApi.AddCustomOpDomain(raw, domain.Pointer));
             if (ExecutionProvider == OnnxExecutionProvider.Cuda) AppendCuda(raw);
             // CPU needs no call: ORT always appends its CPU provider last, as the fallback for nodes others can't run.
             return options;

@@ -1,3 +1,4 @@
+using VLOrleans.Engine.Generation.Attention;
 using VLOrleans.Engine.Generation.Kv;
 using VLOrleans.Engine.Models;
 using VLOrleans.Engine.Models.Package;
@@ -53,6 +54,9 @@ public sealed class DecoderRunner : IModelRunner
         SlotCount = slotCount;
         MaxSequenceLength = maxSequenceLength;
 
+        // Decode-step graphs written with a float16 cache attend with the engine's own op (see DecodeAttentionOp).
+        if (!options.CustomOpDomains.Contains(DecodeAttentionOp.Operators))
+            options = options with { CustomOpDomains = [.. options.CustomOpDomains, DecodeAttentionOp.Operators] }; // ORT refuses a domain twice
         _session = OnnxSession.Load(package.DecoderPath(variant), options);
         try
         {

@@ -1,3 +1,4 @@
+using VLOrleans.Engine.Generation.Attention;
 using VLOrleans.Engine.Models.Package;
 using VLOrleans.Engine.Onnx;
 using VLOrleans.Engine.OnnxGraph;
@@ -94,14 +95,16 @@ internal sealed class QwenDecoderGraphBuilder
             // attended values come back to fp32 for o_proj.
             if (kvType == OnnxElementType.Float16) (q, k, v) = (g.Cast(q, kvType), g.Cast(k, kvType), g.Cast(v, kvType));
             var attended = g.Fresh("gqa");
-            builder.AddNode("GroupQueryAttention",
+            var own = _options.DecodeAttention && kvType == OnnxElementType.Float16; // same inputs, outputs and attributes
+            if (own) builder.SetOpset(DecodeAttentionOp.Domain, 1);
+            builder.AddNode(own ? DecodeAttentionOp.OpName : "GroupQueryAttention",
                 [q, k, v, GraphNames.PastKey(i), GraphNames.PastValue(i), seqlensK, totalLength],
                 [attended, GraphNames.PresentKey(i), GraphNames.PresentValue(i)],
                 [
                     OnnxAttribute.Int("num_heads", heads), OnnxAttribute.Int("kv_num_heads", kvHeads),
                     OnnxAttribute.Float("scale", (float)(1 / Math.Sqrt(hd))), OnnxAttribute.Int("do_rotary", 0),
                 ],
-                OnnxModelBuilder.MicrosoftDomain);
+                own ? DecodeAttentionOp.Domain : OnnxModelBuilder.MicrosoftDomain);
             if (kvType == OnnxElementType.Float16) attended = g.Cast(attended, OnnxElementType.Float);
             x = g.Add(x, _linear.Linear(g, attended, name + ".o_proj", p + "self_attn.o_proj.weight", null));
 

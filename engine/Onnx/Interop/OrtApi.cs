@@ -22,6 +22,10 @@ internal static unsafe class OrtApi
     public static void ReleaseStatus(nint status) =>
         ((delegate* unmanaged[Cdecl]<nint, void>)Fn(OrtApiIndex.ReleaseStatus))(status);
 
+    /// <summary>A status for returning an error from a callback ORT calls (custom op compute); ORT frees it.</summary>
+    public static nint CreateStatus(int /*OrtErrorCode*/ code, byte* message) =>
+        ((delegate* unmanaged[Cdecl]<int, byte*, nint>)Fn(OrtApiIndex.CreateStatus))(code, message);
+
     // ---- OrtEnv
     public static nint CreateEnv(int /*OrtLoggingLevel*/ level, byte* logid, nint* /*OrtEnv**/ env) =>
         ((delegate* unmanaged[Cdecl]<int, byte*, nint*, nint>)Fn(OrtApiIndex.CreateEnv))(level, logid, env);
@@ -62,6 +66,33 @@ internal static unsafe class OrtApi
         ((delegate* unmanaged[Cdecl]<nint, nint, nint>)Fn(OrtApiIndex.SessionOptionsAppendExecutionProvider_CUDA_V2))(options, cudaOptions);
 
     public static void ReleaseCUDAProviderOptions(nint cudaOptions) => Release(OrtApiIndex.ReleaseCUDAProviderOptions, cudaOptions);
+
+    // ---- Custom ops (OrtCustomOpDomain, OrtKernelContext)
+    public static nint CreateCustomOpDomain(byte* domain, nint* /*OrtCustomOpDomain**/ result) =>
+        ((delegate* unmanaged[Cdecl]<byte*, nint*, nint>)Fn(OrtApiIndex.CreateCustomOpDomain))(domain, result);
+
+    /// <summary><paramref name="op"/> (a struct OrtCustomOp) must stay valid as long as the domain is used.</summary>
+    public static nint CustomOpDomain_Add(nint domain, void* op) =>
+        ((delegate* unmanaged[Cdecl]<nint, void*, nint>)Fn(OrtApiIndex.CustomOpDomain_Add))(domain, op);
+
+    public static nint AddCustomOpDomain(nint options, nint domain) =>
+        ((delegate* unmanaged[Cdecl]<nint, nint, nint>)Fn(OrtApiIndex.AddCustomOpDomain))(options, domain);
+
+    public static nint KernelContext_GetInputCount(nint context, nuint* count) => CallCount(OrtApiIndex.KernelContext_GetInputCount, context, count);
+
+    public static nint KernelContext_GetOutputCount(nint context, nuint* count) => CallCount(OrtApiIndex.KernelContext_GetOutputCount, context, count);
+
+    /// <summary>The value is owned by ORT (do not release); null for an absent optional input.</summary>
+    public static nint KernelContext_GetInput(nint context, nuint index, nint* value) => CallIndexOut(OrtApiIndex.KernelContext_GetInput, context, index, value);
+
+    /// <summary>The output of the given shape: ORT allocates it, or hands back the caller's pre-allocated output.</summary>
+    public static nint KernelContext_GetOutput(nint context, nuint index, long* dims, nuint dimCount, nint* value) =>
+        ((delegate* unmanaged[Cdecl]<nint, nuint, long*, nuint, nint*, nint>)Fn(OrtApiIndex.KernelContext_GetOutput))(context, index, dims, dimCount, value);
+
+    /// <summary>Runs fn(userData, i) for i in 0..total−1 on the session's intra-op threads (the caller's included).</summary>
+    public static nint KernelContext_ParallelFor(nint context, delegate* unmanaged[Cdecl]<void*, nuint, void> fn, nuint total, nuint batches, void* userData) =>
+        ((delegate* unmanaged[Cdecl]<nint, delegate* unmanaged[Cdecl]<void*, nuint, void>, nuint, nuint, void*, nint>)Fn(OrtApiIndex.KernelContext_ParallelFor))(
+            context, fn, total, batches, userData);
 
     // ---- OrtSession
     public static nint CreateSession(nint env, byte* modelPath, nint options, nint* /*OrtSession**/ session) =>

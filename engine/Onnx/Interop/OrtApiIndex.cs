@@ -3,13 +3,14 @@ namespace VLOrleans.Engine.Onnx.Interop;
 /// <summary>
 /// Positions of the functions we call in ORT's <c>OrtApi</c> table (struct OrtApi in
 /// include/onnxruntime/core/session/onnxruntime_c_api.h). The struct is append-only, so a position,
-/// once published, never changes; every entry below exists since API version 13 (ORT 1.13). Counted
+/// once published, never changes; every entry below exists since API version 13 (ORT 1.13) except KernelContext_ParallelFor (API 17). Counted
 /// from the header and checked by calling each on ORT 1.30: the tests reach every entry except
 /// SessionOptionsAppendExecutionProvider_CUDA_V2, which needs a GPU build (the CPU build refuses one call earlier).
 /// Names are the C names, so a grep finds them in the header.
 /// </summary>
 internal static class OrtApiIndex
 {
+    public const int CreateStatus = 0;
     public const int GetErrorCode = 1;
     public const int GetErrorMessage = 2;
     public const int CreateEnv = 3;
@@ -22,6 +23,9 @@ internal static class OrtApiIndex
     public const int SetSessionGraphOptimizationLevel = 23;
     public const int SetIntraOpNumThreads = 24;
     public const int SetInterOpNumThreads = 25;
+    public const int CreateCustomOpDomain = 26;
+    public const int CustomOpDomain_Add = 27;
+    public const int AddCustomOpDomain = 28;
     public const int SessionGetInputCount = 30;
     public const int SessionGetOutputCount = 31;
     public const int SessionGetInputTypeInfo = 33;
@@ -42,6 +46,10 @@ internal static class OrtApiIndex
     public const int CreateCpuMemoryInfo = 69;
     public const int AllocatorFree = 76;
     public const int GetAllocatorWithDefaultOptions = 78;
+    public const int KernelContext_GetInputCount = 88;
+    public const int KernelContext_GetOutputCount = 89;
+    public const int KernelContext_GetInput = 90;
+    public const int KernelContext_GetOutput = 91;
     public const int ReleaseEnv = 92;
     public const int ReleaseStatus = 93;
     public const int ReleaseMemoryInfo = 94;
@@ -57,4 +65,5 @@ internal static class OrtApiIndex
     public const int CreateCUDAProviderOptions = 205;
     public const int UpdateCUDAProviderOptions = 206;
     public const int ReleaseCUDAProviderOptions = 208;
+    public const int KernelContext_ParallelFor = 274;
 }

@@ -40,6 +40,9 @@ public sealed class DecodeGraphTests(ITestOutputHelper output)
         return ModelPackage.Open(folder);
     });
 
+    /// <summary>Session options that can load the decode graph (its attention is the engine's custom op).</summary>
+    private static readonly OnnxSessionOptions WithDecodeAttention = new() { IntraOpThreadCount = 1, CustomOpDomains = [VLOrleans.Engine.Generation.Attention.DecodeAttentionOp.Operators] };
+
     [Fact]
     public void ManifestAndGraphsDescribeTheCacheTypeAndTheDecodeGraph()
     {
@@ -57,8 +60,16 @@ public sealed class DecodeGraphTests(ITestOutputHelper output)
         Assert.Equal(OnnxElementType.Float16, TinyPackage.Package.KvCacheType("int4"));
         Assert.Equal(OnnxElementType.Float16, TinyPackage.Package.KvCacheType("w8a8"));
 
+        // The decode graph attends with the engine's own op (it loads only with that op's domain); prefill keeps GQA.
+        static string[] AttentionOps(string path) =>
+            [.. VLOrleans.Engine.OnnxGraph.Proto.ModelProto.Parser.ParseFrom(File.ReadAllBytes(path)).Graph.Node
+                .Where(n => n.OpType.Contains("Attention", StringComparison.Ordinal)).Select(n => $"{n.Domain}.{n.OpType}").Distinct()];
+        Assert.Equal(["com.microsoft.GroupQueryAttention"], AttentionOps(package.DecoderPath("w8a8")));
+        Assert.Equal(["vlorleans.DecodeAttention"], AttentionOps(package.DecodeDecoderPath("w8a8")!));
+        Assert.Throws<OnnxRuntimeException>(() => OnnxSession.Load(package.DecodeDecoderPath("w8a8")!));
+
         using var prefill = OnnxSession.Load(package.DecoderPath("w8a8"));
-        using var decode = OnnxSession.Load(package.DecodeDecoderPath("w8a8")!);
+        using var decode = OnnxSession.Load(package.DecodeDecoderPath("w8a8")!, WithDecodeAttention);
         Assert.Equal(prefill.Inputs.Select(i => (i.Name, i.ElementType)), decode.Inputs.Select(i => (i.Name, i.ElementType)));
         Assert.Equal(prefill.Outputs.Select(o => (o.Name, o.ElementType)), decode.Outputs.Select(o => (o.Name, o.ElementType)));
         Assert.Equal(OnnxElementType.Float16, prefill.Inputs.Single(i => i.Name == GraphNames.PastKey(0)).ElementType);
@@ -82,7 +93,7 @@ public sealed class DecodeGraphTests(ITestOutputHelper output)
     public void DecodeStepsRunOnTheInt4GraphOverTheCacheTheW8A8PrefillWrote()
     {
         var package = Package.Value;
-        var options = new OnnxSessionOptions { IntraOpThreadCount = 1 };
+        var options = WithDecodeAttention;
         using var prefill = OnnxSession.Load(package.DecoderPath("w8a8"), options);
         using var decode = OnnxSession.Load(package.DecodeDecoderPath("w8a8")!, options);
         var (expected, mixed) = PrefillAndDecode(package, "w8a8", prefill, decode);
@@ -106,7 +117,7 @@ public sealed class DecodeGraphTests(ITestOutputHelper output)
     public void RunnerPrefillsOnTheDecoderAndDecodesOnTheDecodeGraphWhenAsked(bool useDecodeGraph)
     {
         var package = Package.Value;
-        var options = new OnnxSessionOptions { IntraOpThreadCount = 1 };
+        var options = WithDecodeAttention;
         using var prefill = OnnxSession.Load(package.DecoderPath("w8a8"), options);
         using var decode = OnnxSession.Load(package.DecodeDecoderPath("w8a8")!, options);
         var (_, manual) = PrefillAndDecode(package, "w8a8", prefill, useDecodeGraph ? decode : prefill);
@@ -140,7 +151,7 @@ public sealed class DecodeGraphTests(ITestOutputHelper output)
     public void StepsWithMoreRowsThanTheLimitRunOnThePrefillGraph(int maxRows, bool expectDecodeGraph)
     {
         var package = Package.Value;
-        var options = new OnnxSessionOptions { IntraOpThreadCount = 1 };
+        var options = WithDecodeAttention;
         using var prefill = OnnxSession.Load(package.DecoderPath("w8a8"), options);
         using var decode = OnnxSession.Load(package.DecodeDecoderPath("w8a8")!, options);
         long[][] prompts = [PromptIds, [.. PromptIds.Take(7), 151645, 198]];
