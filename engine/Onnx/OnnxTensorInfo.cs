@@ -16,19 +16,30 @@ public sealed record OnnxTensorInfo(string Name, OnnxElementType ElementType, IR
     /// <summary>Reads type and shape from an OrtTensorTypeAndShapeInfo (owned by the caller).</summary>
     internal static unsafe (OnnxElementType Type, long[] Dims, string[] Symbols) Read(nint tensorInfo)
     {
+        var (type, dims) = ReadTypeAndDims(tensorInfo);
+        var symbols = new string[dims.Length];
+        if (dims.Length > 0)
+        {
+            var names = stackalloc byte*[dims.Length];
+            OrtStatus.Check(OrtApi.GetSymbolicDimensions(tensorInfo, names, (nuint)dims.Length));
+            for (var i = 0; i < dims.Length; i++) symbols[i] = Marshal.PtrToStringUTF8((nint)names[i]) ?? "";
+        }
+        return (type, dims, symbols);
+    }
+
+    /// <summary>Type and dimensions only, without the symbolic names (what a custom op reads for every input of every
+    /// node of every step).</summary>
+    internal static unsafe (OnnxElementType Type, long[] Dims) ReadTypeAndDims(nint tensorInfo)
+    {
         int type;
         nuint rank;
         OrtStatus.Check(OrtApi.GetTensorElementType(tensorInfo, &type));
         OrtStatus.Check(OrtApi.GetDimensionsCount(tensorInfo, &rank));
         var dims = new long[(int)rank];
-        var symbols = new string[(int)rank];
         if (rank > 0)
         {
-            var names = stackalloc byte*[(int)rank];
             fixed (long* d = dims) OrtStatus.Check(OrtApi.GetDimensions(tensorInfo, d, rank));
-            OrtStatus.Check(OrtApi.GetSymbolicDimensions(tensorInfo, names, rank));
-            for (var i = 0; i < (int)rank; i++) symbols[i] = Marshal.PtrToStringUTF8((nint)names[i]) ?? "";
         }
-        return ((OnnxElementType)type, dims, symbols);
+        return ((OnnxElementType)type, dims);
     }
 }

@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Text;
 using VLOrleans.Engine.Onnx.Interop;
 
 namespace VLOrleans.Engine.Onnx.CustomOps;
@@ -20,7 +19,6 @@ public sealed unsafe class OnnxCustomOpDomain
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         Name = name;
-        Ops = ops;
         nint domain;
         fixed (byte* n = OnnxSessionOptions.Utf8Z(name)) OrtStatus.Check(OrtApi.CreateCustomOpDomain(n, &domain));
         Pointer = domain;
@@ -28,8 +26,6 @@ public sealed unsafe class OnnxCustomOpDomain
     }
 
     public string Name { get; }
-
-    public IReadOnlyList<OnnxCustomOp> Ops { get; }
 
     internal nint Pointer { get; }
 
@@ -39,14 +35,14 @@ public sealed unsafe class OnnxCustomOpDomain
     private struct NativeOp
     {
         public uint Version;
-        public delegate* unmanaged[Cdecl]<NativeOp*, nint, nint, void*> CreateKernel;
+        public delegate* unmanaged[Cdecl]<NativeOp*, nint, nint, void*> CreateKernel; // v1: left null, ORT calls CreateKernelV2
         public delegate* unmanaged[Cdecl]<NativeOp*, byte*> GetName;
         public delegate* unmanaged[Cdecl]<NativeOp*, byte*> GetExecutionProviderType;
         public delegate* unmanaged[Cdecl]<NativeOp*, nuint, int> GetInputType;
         public delegate* unmanaged[Cdecl]<NativeOp*, nuint> GetInputTypeCount;
         public delegate* unmanaged[Cdecl]<NativeOp*, nuint, int> GetOutputType;
         public delegate* unmanaged[Cdecl]<NativeOp*, nuint> GetOutputTypeCount;
-        public delegate* unmanaged[Cdecl]<void*, nint, void> KernelCompute;
+        public delegate* unmanaged[Cdecl]<void*, nint, void> KernelCompute; // v1: left null, ORT calls KernelComputeV2
         public delegate* unmanaged[Cdecl]<void*, void> KernelDestroy;
         public delegate* unmanaged[Cdecl]<NativeOp*, nuint, int> GetInputCharacteristic;
         public delegate* unmanaged[Cdecl]<NativeOp*, nuint, int> GetOutputCharacteristic;
@@ -66,14 +62,12 @@ public sealed unsafe class OnnxCustomOpDomain
         {
             var native = (NativeOp*)NativeMemory.AllocZeroed((nuint)sizeof(NativeOp));
             native->Version = TableVersion;
-            native->CreateKernel = &CreateKernelV1;
             native->GetName = &GetNameOf;
             native->GetExecutionProviderType = &GetProvider;
             native->GetInputType = &InputType;
             native->GetInputTypeCount = &InputCount;
             native->GetOutputType = &OutputType;
             native->GetOutputTypeCount = &OutputCount;
-            native->KernelCompute = &ComputeV1;
             native->KernelDestroy = &Destroy;
             native->GetInputCharacteristic = &Required;
             native->GetOutputCharacteristic = &Required;
@@ -104,9 +98,6 @@ public sealed unsafe class OnnxCustomOpDomain
 
         // The kernel "instance" ORT keeps per node is the op's GCHandle itself: ops hold no per-node state.
         [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
-        private static void* CreateKernelV1(NativeOp* op, nint api, nint info) => (void*)op->Op;
-
-        [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
         private static nint CreateKernel2(NativeOp* op, nint api, nint info, void** kernel)
         {
             *kernel = (void*)op->Op;
@@ -130,19 +121,6 @@ public sealed unsafe class OnnxCustomOpDomain
 
         [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
         private static nuint OutputCount(NativeOp* op) => (nuint)Of(op).OutputTypes.Count;
-
-        [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
-        private static void ComputeV1(void* kernel, nint context)
-        {
-            // Not called while CreateKernelV2/KernelComputeV2 are set; an exception here would have nowhere to go.
-            try
-            {
-                OfKernel(kernel).Compute(new OnnxKernelContext(context));
-            }
-            catch (Exception)
-            {
-            }
-        }
 
         [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
         private static nint Compute2(void* kernel, nint context)

@@ -46,16 +46,6 @@ public readonly unsafe struct OnnxKernelContext
 
     internal OnnxKernelContext(nint context) => _context = context;
 
-    public int InputCount
-    {
-        get
-        {
-            nuint count;
-            OrtStatus.Check(OrtApi.KernelContext_GetInputCount(_context, &count));
-            return (int)count;
-        }
-    }
-
     public OnnxKernelTensor Input(int index)
     {
         nint value;
@@ -110,18 +100,12 @@ public readonly unsafe struct OnnxKernelContext
 
     private static OnnxKernelTensor Describe(nint value)
     {
-        // Type and dimensions only (no symbolic names): this runs for every input of every node of every step.
         nint info;
         OrtStatus.Check(OrtApi.GetTensorTypeAndShape(value, &info));
-        int type;
-        long[] dims;
+        (OnnxElementType Type, long[] Dims) described;
         try
         {
-            nuint rank;
-            OrtStatus.Check(OrtApi.GetTensorElementType(info, &type));
-            OrtStatus.Check(OrtApi.GetDimensionsCount(info, &rank));
-            dims = new long[(int)rank];
-            fixed (long* d = dims) OrtStatus.Check(OrtApi.GetDimensions(info, d, rank));
+            described = OnnxTensorInfo.ReadTypeAndDims(info);
         }
         finally
         {
@@ -129,7 +113,7 @@ public readonly unsafe struct OnnxKernelContext
         }
         void* data;
         OrtStatus.Check(OrtApi.GetTensorMutableData(value, &data));
-        return new OnnxKernelTensor((OnnxElementType)type, dims, data);
+        return new OnnxKernelTensor(described.Type, described.Dims, data);
     }
 
     private sealed class ParallelWork(Action<int> body)

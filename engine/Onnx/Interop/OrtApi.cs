@@ -78,10 +78,6 @@ internal static unsafe class OrtApi
     public static nint AddCustomOpDomain(nint options, nint domain) =>
         ((delegate* unmanaged[Cdecl]<nint, nint, nint>)Fn(OrtApiIndex.AddCustomOpDomain))(options, domain);
 
-    public static nint KernelContext_GetInputCount(nint context, nuint* count) => CallCount(OrtApiIndex.KernelContext_GetInputCount, context, count);
-
-    public static nint KernelContext_GetOutputCount(nint context, nuint* count) => CallCount(OrtApiIndex.KernelContext_GetOutputCount, context, count);
-
     /// <summary>The value is owned by ORT (do not release); null for an absent optional input.</summary>
     public static nint KernelContext_GetInput(nint context, nuint index, nint* value) => CallIndexOut(OrtApiIndex.KernelContext_GetInput, context, index, value);
 

@@ -46,8 +46,6 @@ internal static class OrtApiIndex
     public const int CreateCpuMemoryInfo = 69;
     public const int AllocatorFree = 76;
     public const int GetAllocatorWithDefaultOptions = 78;
-    public const int KernelContext_GetInputCount = 88;
-    public const int KernelContext_GetOutputCount = 89;
     public const int KernelContext_GetInput = 90;
     public const int KernelContext_GetOutput = 91;
     public const int ReleaseEnv = 92;
