@@ -34,10 +34,8 @@ internal static partial class BenchEngineCommand
         {
             Console.Error.WriteLine($"loading {v}");
             var vision = profile is null ? options : options with { ProfileFilePrefix = $"{profile}-{v}-vision" };
-            var decoder = (profile is null ? options : options with { ProfileFilePrefix = $"{profile}-{v}-decoder" }) with
-            {
-                CustomOpDomains = [VLOrleans.Engine.Generation.Attention.DecodeAttentionOp.Operators],
-            };
+            var decoder = VLOrleans.Engine.Generation.Attention.DecodeAttentionOp.Enable(
+                profile is null ? options : options with { ProfileFilePrefix = $"{profile}-{v}-decoder" });
             var decodePath = package.DecodeDecoderPath(v);
             return (Name: v, Vision: OnnxSession.Load(package.VisionPath(v), vision), Decoder: OnnxSession.Load(package.DecoderPath(v), decoder),
                 Decode: decodePath is null ? null : OnnxSession.Load(decodePath, decoder));

@@ -74,7 +74,8 @@ public sealed record OnnxSessionOptions
             {
                 fixed (byte* k = Utf8Z(key), v = Utf8Z(value)) OrtStatus.Check(OrtApi.AddSessionConfigEntry(raw, k, v));
             }
-            foreach (var domain in CustomOpDomains) OrtStatus.Check(OrtApi.AddCustomOpDomain(raw, domain.Pointer));
+            // ORT refuses a domain added twice; options built up by several callers may list one twice.
+            foreach (var domain in CustomOpDomains.Distinct()) OrtStatus.Check(OrtApi.AddCustomOpDomain(raw, domain.Pointer));
             if (ExecutionProvider == OnnxExecutionProvider.Cuda) AppendCuda(raw);
             // CPU needs no call: ORT always appends its CPU provider last, as the fallback for nodes others can't run.
             return options;

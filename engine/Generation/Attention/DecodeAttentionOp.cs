@@ -24,6 +24,9 @@ public sealed class DecodeAttentionOp : OnnxCustomOp
 
     public static OnnxCustomOpDomain Operators { get; } = new(Domain, new DecodeAttentionOp());
 
+    /// <summary><paramref name="options"/> that can also load graphs using this op (the decode-step graphs).</summary>
+    public static OnnxSessionOptions Enable(OnnxSessionOptions options) => options with { CustomOpDomains = [.. options.CustomOpDomains, Operators] };
+
     public override string Name => OpName;
 
     public override IReadOnlyList<OnnxElementType> InputTypes { get; } = [F16, F16, F16, F16, F16, OnnxElementType.Int32, OnnxElementType.Int32];

@@ -55,8 +55,7 @@ public sealed class DecoderRunner : IModelRunner
         MaxSequenceLength = maxSequenceLength;
 
         // Decode-step graphs written with a float16 cache attend with the engine's own op (see DecodeAttentionOp).
-        if (!options.CustomOpDomains.Contains(DecodeAttentionOp.Operators))
-            options = options with { CustomOpDomains = [.. options.CustomOpDomains, DecodeAttentionOp.Operators] }; // ORT refuses a domain twice
+        options = DecodeAttentionOp.Enable(options);
         _session = OnnxSession.Load(package.DecoderPath(variant), options);
         try
         {

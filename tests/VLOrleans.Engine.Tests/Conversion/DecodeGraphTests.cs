@@ -41,7 +41,7 @@ public sealed class DecodeGraphTests(ITestOutputHelper output)
     });
 
     /// <summary>Session options that can load the decode graph (its attention is the engine's custom op).</summary>
-    private static readonly OnnxSessionOptions WithDecodeAttention = new() { IntraOpThreadCount = 1, CustomOpDomains = [VLOrleans.Engine.Generation.Attention.DecodeAttentionOp.Operators] };
+    private static readonly OnnxSessionOptions WithDecodeAttention = VLOrleans.Engine.Generation.Attention.DecodeAttentionOp.Enable(new() { IntraOpThreadCount = 1 });
 
     [Fact]
     public void ManifestAndGraphsDescribeTheCacheTypeAndTheDecodeGraph()
