@@ -52,20 +52,21 @@ public sealed record ConversionOptions
     public int? DecodeBlockSize { get; init; }
 
     /// <summary>Attention of the decoder graph: false = <c>com.microsoft.GroupQueryAttention</c>; true = the engine's own
-    /// <c>vlorleans.DecodeAttention</c> (float16 cache only), faster for decode steps but not for prefill, so the decode
-    /// graph uses it and the prefill graph does not. Such a graph loads only in this engine.</summary>
+    /// <c>vlorleans.DecodeAttention</c> where the cache is float16 (an fp32 cache keeps GroupQueryAttention). Faster for
+    /// decode steps but not for prefill, so the decode graph uses it and the prefill graph does not. Such a graph loads
+    /// only in this engine.</summary>
     public bool DecodeAttention { get; init; }
 
     public OnnxElementType EffectiveKvCache => KvCache ?? (Weights is WeightFormat.Fp32 or WeightFormat.Fp16 ? OnnxElementType.Float : OnnxElementType.Float16);
 
     /// <summary>The options the decode graph is written with: <see cref="DecodeWeights"/> for every layer but the LM head,
-    /// which keeps this variant's LM head format (its precision is a quality choice, not a speed one); with a float16
-    /// cache, <see cref="DecodeAttention"/>.</summary>
+    /// which keeps this variant's LM head format (its precision is a quality choice, not a speed one); and
+    /// <see cref="DecodeAttention"/>.</summary>
     public ConversionOptions? DecodeGraphOptions => DecodeWeights is { } format
         ? this with
         {
             Weights = format, KeepPrecise = [], LmHead = EffectiveLmHead, BlockSize = DecodeBlockSize ?? BlockSize, DecodeWeights = null, DecodeBlockSize = null,
-            KvCache = EffectiveKvCache, DecodeAttention = EffectiveKvCache == OnnxElementType.Float16,
+            KvCache = EffectiveKvCache, DecodeAttention = true,
         }
         : null;
 
