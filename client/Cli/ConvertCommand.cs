@@ -27,9 +27,14 @@ internal static class ConvertCommand
             Description = "Also write a decoder graph with this weight format (e.g. int4) that the engine uses for decode steps only; prefill keeps --weights. Faster single-stream decode for the memory of a second copy of the decoder weights.",
         };
         var decodeBlockSize = new Option<int?>("--decode-block-size") { Description = "MatMulNBits block size of the --decode-weights graph (default: --block-size)." };
+        var attention = new Option<string>("--attention")
+        {
+            Description = "Decoder attention over an fp16 cache: 'switched' (the engine's own kernel for decode steps, GroupQueryAttention for prefill; loads only in VLOrleans) or 'gqa' (GroupQueryAttention throughout; loads in any ONNX Runtime).",
+            DefaultValueFactory = _ => "switched",
+        };
         var command = new Command("convert", "Convert a Hugging Face Qwen-VL checkpoint into an ONNX model package.")
         {
-            from, to, weights, lmHead, blockSize, accuracy, keepPrecise, preciseFormat, kvCache, decodeWeights, decodeBlockSize,
+            from, to, weights, lmHead, blockSize, accuracy, keepPrecise, preciseFormat, kvCache, decodeWeights, decodeBlockSize, attention,
         };
         command.SetAction(parse =>
         {
@@ -46,6 +51,7 @@ internal static class ConvertCommand
                     KvCache = parse.GetValue(kvCache) is { } kv ? ParseKvCache(kv) : null,
                     DecodeWeights = parse.GetValue(decodeWeights) is { } dw ? ParseFormat(dw) : null,
                     DecodeBlockSize = parse.GetValue(decodeBlockSize),
+                    Attention = ParseAttention(parse.GetValue(attention)!),
                 };
                 var result = ModelConverter.Convert(parse.GetValue(from)!, parse.GetValue(to)!, options, step => Console.WriteLine($"convert: {step}"));
                 var decode = result.DecodeDecoderPath is null ? "" : $", decode-step decoder {result.DecodeDecoderBytes / 1e6:F1} MB";
@@ -74,6 +80,13 @@ internal static class ConvertCommand
         "fp16" or "float16" => OnnxElementType.Float16,
         "fp32" or "float32" => OnnxElementType.Float,
         _ => throw new ArgumentException($"unknown KV cache type '{name}' (expected fp16 or fp32)"),
+    };
+
+    private static DecoderAttention ParseAttention(string name) => name.ToLowerInvariant() switch
+    {
+        "switched" => DecoderAttention.OwnForDecodeSteps,
+        "gqa" => DecoderAttention.GroupQuery,
+        _ => throw new ArgumentException($"unknown attention '{name}' (expected switched or gqa)"),
     };
 
     private static string[] ParseLayerList(string list) =>

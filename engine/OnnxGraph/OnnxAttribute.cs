@@ -7,7 +7,7 @@ using VLOrleans.Engine.OnnxGraph.Proto;
 namespace VLOrleans.Engine.OnnxGraph;
 
 /// <summary>
-/// A node attribute (ONNX <c>AttributeProto</c>): float, int, string, tensor, floats, ints or strings.
+/// A node attribute (ONNX <c>AttributeProto</c>): float, int, string, tensor, graph, floats, ints or strings.
 /// Immutable; build with the static factories.
 /// </summary>
 public sealed class OnnxAttribute
@@ -55,6 +55,10 @@ public sealed class OnnxAttribute
         var tensor = TensorProtos.Inline(name: "", OnnxElementTypes.Of<T>(), dims, MemoryMarshal.AsBytes(data));
         return new(new AttributeProto { Name = CheckName(name), Type = AttributeProto.Types.AttributeType.Tensor, T = tensor });
     }
+
+    /// <summary>A graph attribute (e.g. If's branches); built by <see cref="OnnxModelBuilder.AddIf"/>.</summary>
+    internal static OnnxAttribute Graph(string name, GraphProto graph) =>
+        new(new AttributeProto { Name = CheckName(name), Type = AttributeProto.Types.AttributeType.Graph, G = graph });
 
     private static string CheckName(string name) =>
         !string.IsNullOrEmpty(name) ? name : throw new ArgumentException("an attribute needs a name", nameof(name));

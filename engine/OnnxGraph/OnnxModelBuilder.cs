@@ -177,6 +177,38 @@ public sealed class OnnxModelBuilder : IDisposable
         return outputs[0];
     }
 
+    /// <summary>
+    /// Adds an ONNX <c>If</c> node whose branches each hold one node: <paramref name="whenTrue"/> runs when the scalar
+    /// bool <paramref name="condition"/> is true, <paramref name="whenFalse"/> otherwise. Both branches produce
+    /// <paramref name="outputs"/> (declared with their types and shapes, which ONNX Runtime checks each run) and read
+    /// their inputs from this graph; the weights stay here, so switching kernels per run copies nothing.
+    /// </summary>
+    /// <returns>The node's first output name, for chaining.</returns>
+    public string AddIf(string condition, IReadOnlyList<OnnxTypedValue> outputs, OnnxBranchNode whenTrue, OnnxBranchNode whenFalse, string? name = null)
+    {
+        name ??= $"If_{_nodeCounter++}";
+        return AddNode("If", [condition], outputs.Select(o => o.Name).ToArray(),
+            [OnnxAttribute.Graph("then_branch", Branch(name + ".then", whenTrue, outputs)),
+             OnnxAttribute.Graph("else_branch", Branch(name + ".else", whenFalse, outputs))], name: name);
+    }
+
+    private static GraphProto Branch(string graphName, OnnxBranchNode node, IReadOnlyList<OnnxTypedValue> outputs)
+    {
+        // Values inside a branch get the branch's prefix: ONNX forbids a subgraph from redefining an outer name.
+        var graph = new GraphProto { Name = graphName };
+        var proto = new NodeProto { OpType = node.OpType, Domain = node.Domain, Name = graphName + "." + node.OpType };
+        proto.Input.AddRange(node.Inputs);
+        foreach (var attribute in node.Attributes) proto.Attribute.Add(attribute.Proto);
+        foreach (var output in outputs)
+        {
+            var local = $"{graphName}.{output.Name}";
+            proto.Output.Add(local);
+            graph.Output.Add(ValueInfo(local, output.Type, output.Dims));
+        }
+        graph.Node.Add(proto);
+        return graph;
+    }
+
     /// <summary>The serialized model; only for in-memory builders (file builders use <see cref="Save"/>).</summary>
     public byte[] ToBytes()
     {

@@ -51,22 +51,21 @@ public sealed record ConversionOptions
     /// <summary>MatMulNBits block size of the decode graph (<see cref="DecodeWeights"/>); null = <see cref="BlockSize"/>.</summary>
     public int? DecodeBlockSize { get; init; }
 
-    /// <summary>Attention of the decoder graph: false = <c>com.microsoft.GroupQueryAttention</c>; true = the engine's own
-    /// <c>vlorleans.DecodeAttention</c> where the cache is float16 (an fp32 cache keeps GroupQueryAttention). Faster for
-    /// decode steps but not for prefill, so the decode graph uses it and the prefill graph does not. Such a graph loads
-    /// only in this engine.</summary>
-    public bool DecodeAttention { get; init; }
+    /// <summary>Attention kernel of the decoder graph where its cache is float16 (<see cref="DecoderAttention"/>). The
+    /// default switches per run: the engine's own op for decode steps, GroupQueryAttention for prefill; the decode graph
+    /// uses the own op throughout. Graphs with the own op load only in this engine.</summary>
+    public DecoderAttention Attention { get; init; } = DecoderAttention.OwnForDecodeSteps;
 
     public OnnxElementType EffectiveKvCache => KvCache ?? (Weights is WeightFormat.Fp32 or WeightFormat.Fp16 ? OnnxElementType.Float : OnnxElementType.Float16);
 
     /// <summary>The options the decode graph is written with: <see cref="DecodeWeights"/> for every layer but the LM head,
     /// which keeps this variant's LM head format (its precision is a quality choice, not a speed one); and
-    /// <see cref="DecodeAttention"/>.</summary>
+    /// the engine's own attention for every run (<see cref="DecoderAttention.Own"/>) unless GroupQueryAttention was asked for.</summary>
     public ConversionOptions? DecodeGraphOptions => DecodeWeights is { } format
         ? this with
         {
             Weights = format, KeepPrecise = [], LmHead = EffectiveLmHead, BlockSize = DecodeBlockSize ?? BlockSize, DecodeWeights = null, DecodeBlockSize = null,
-            KvCache = EffectiveKvCache, DecodeAttention = true,
+            KvCache = EffectiveKvCache, Attention = Attention == DecoderAttention.GroupQuery ? DecoderAttention.GroupQuery : DecoderAttention.Own,
         }
         : null;
 

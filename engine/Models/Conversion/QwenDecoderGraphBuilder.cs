@@ -11,7 +11,8 @@ namespace VLOrleans.Engine.Models.Conversion;
 /// bias where the checkpoint has one: Qwen2/2.5-VL) → per-head q/k RMSNorm (Qwen3-VL only) → M-RoPE, interleaved
 /// (Qwen3-VL) or chunked by <c>mrope_section</c> (Qwen2/2.5-VL; [16,24,24] for head_dim 128), cos/sin from
 /// <c>position_ids</c> [3,B,S] in-graph, rotate-half by <c>com.microsoft.RotaryEmbedding</c> over per-token tables
-/// → <c>com.microsoft.GroupQueryAttention</c> (seqlens_k = ΣMask−1, total length = mask width) → o_proj → residual →
+/// → attention over the cache (<c>com.microsoft.GroupQueryAttention</c>, or the engine's own op for decode steps: see
+/// <see cref="DecoderAttention"/>; seqlens_k = ΣMask−1, total length = mask width) → o_proj → residual →
 /// RMSNorm → SwiGLU MLP → residual → (+ DeepStack chunk d after layer d, d &lt; D) → last position of each row → final
 /// RMSNorm → LM head → <c>logits</c> [B,1,V].
 /// </summary>
@@ -58,6 +59,12 @@ internal sealed class QwenDecoderGraphBuilder
         var seqlensK = g.Cast(g.Sub(rowTotals, builder.AddScalar(1L)), OnnxElementType.Int32);
         var maskShape = g.Op("Shape", [GraphNames.AttentionMask]);
         var totalLength = g.Cast(g.Op("Gather", [maskShape, builder.AddScalar(1L)], [OnnxAttribute.Int("axis", 0)]), OnnxElementType.Int32);
+        var attention = kvType == OnnxElementType.Float16 ? _options.Attention : DecoderAttention.GroupQuery;
+        if (attention != DecoderAttention.GroupQuery) builder.SetOpset(DecodeAttentionOp.Domain, 1);
+        // A decode step feeds one token per row; the If per layer picks the attention kernel on it.
+        var isDecodeStep = attention == DecoderAttention.OwnForDecodeSteps
+            ? g.Op("Equal", [g.Op("Gather", [g.Op("Shape", [GraphNames.InputsEmbeds]), builder.AddScalar(1L)], [OnnxAttribute.Int("axis", 0)]), builder.AddScalar(1L)])
+            : null;
 
         // M-RoPE: angle[b,s,c] = Σ_p pos[p,b,s] · F[p,c] where F[p,c] = inv_freq[c mod hd/2] if column c takes plane p —
         // one MatMul [B,S,3]×[3,hd] gives the interleaved, already duplicated (cat(f,f)) angles.
@@ -94,17 +101,30 @@ internal sealed class QwenDecoderGraphBuilder
             // GQA computes in the cache's type: with an fp16 cache q/k/v go in as fp16 (a few KB per decode row) and the
             // attended values come back to fp32 for o_proj.
             if (kvType == OnnxElementType.Float16) (q, k, v) = (g.Cast(q, kvType), g.Cast(k, kvType), g.Cast(v, kvType));
-            var attended = g.Fresh("gqa");
-            var own = _options.DecodeAttention && kvType == OnnxElementType.Float16; // same inputs, outputs and attributes
-            if (own) builder.SetOpset(DecodeAttentionOp.Domain, 1);
-            builder.AddNode(own ? DecodeAttentionOp.OpName : "GroupQueryAttention",
-                [q, k, v, GraphNames.PastKey(i), GraphNames.PastValue(i), seqlensK, totalLength],
-                [attended, GraphNames.PresentKey(i), GraphNames.PresentValue(i)],
-                [
-                    OnnxAttribute.Int("num_heads", heads), OnnxAttribute.Int("kv_num_heads", kvHeads),
-                    OnnxAttribute.Float("scale", (float)(1 / Math.Sqrt(hd))), OnnxAttribute.Int("do_rotary", 0),
-                ],
-                own ? DecodeAttentionOp.Domain : OnnxModelBuilder.MicrosoftDomain);
+            var attended = g.Fresh("attn");
+            var inputs = new[] { q, k, v, GraphNames.PastKey(i), GraphNames.PastValue(i), seqlensK, totalLength };
+            var outputs = new[] { attended, GraphNames.PresentKey(i), GraphNames.PresentValue(i) };
+            OnnxAttribute[] attributes =
+            [
+                OnnxAttribute.Int("num_heads", heads), OnnxAttribute.Int("kv_num_heads", kvHeads),
+                OnnxAttribute.Float("scale", (float)(1 / Math.Sqrt(hd))), OnnxAttribute.Int("do_rotary", 0),
+            ];
+            var gqa = new OnnxBranchNode("GroupQueryAttention", inputs, attributes, OnnxModelBuilder.MicrosoftDomain);
+            var own = gqa with { OpType = DecodeAttentionOp.OpName, Domain = DecodeAttentionOp.Domain }; // same inputs, outputs and attributes
+            if (isDecodeStep is not null)
+            {
+                builder.AddIf(isDecodeStep,
+                    [
+                        new OnnxTypedValue(attended, kvType, "batch_size", "sequence_length", heads * hd),
+                        new OnnxTypedValue(GraphNames.PresentKey(i), kvType, "batch_size", kvHeads, "max_sequence_length", hd),
+                        new OnnxTypedValue(GraphNames.PresentValue(i), kvType, "batch_size", kvHeads, "max_sequence_length", hd),
+                    ], own, gqa, name: name + ".attention");
+            }
+            else
+            {
+                var node = attention == DecoderAttention.Own ? own : gqa;
+                builder.AddNode(node.OpType, node.Inputs, outputs, node.Attributes, node.Domain);
+            }
             if (kvType == OnnxElementType.Float16) attended = g.Cast(attended, OnnxElementType.Float);
             x = g.Add(x, _linear.Linear(g, attended, name + ".o_proj", p + "self_attn.o_proj.weight", null));
 

@@ -5,6 +5,7 @@ using VLOrleans.Engine.Models;
 using VLOrleans.Engine.Models.Conversion;
 using VLOrleans.Engine.Models.Package;
 using VLOrleans.Engine.Onnx;
+using VLOrleans.Engine.OnnxGraph.Proto;
 using VLOrleans.Engine.Tests.Reference;
 using VLOrleans.Engine.Tests.TinyModels;
 using VLOrleans.Engine.Text;
@@ -60,20 +61,102 @@ public sealed class DecodeGraphTests(ITestOutputHelper output)
         Assert.Equal(OnnxElementType.Float16, TinyPackage.Package.KvCacheType("int4"));
         Assert.Equal(OnnxElementType.Float16, TinyPackage.Package.KvCacheType("w8a8"));
 
-        // The decode graph attends with the engine's own op (it loads only with that op's domain); prefill keeps GQA.
-        static string[] AttentionOps(string path) =>
-            [.. VLOrleans.Engine.OnnxGraph.Proto.ModelProto.Parser.ParseFrom(File.ReadAllBytes(path)).Graph.Node
-                .Where(n => n.OpType.Contains("Attention", StringComparison.Ordinal)).Select(n => $"{n.Domain}.{n.OpType}").Distinct()];
-        Assert.Equal(["com.microsoft.GroupQueryAttention"], AttentionOps(package.DecoderPath("w8a8")));
+        // The decode graph attends with the engine's own op; the prefill graph switches per run (an If per layer: the own
+        // op for one token per row, GQA otherwise); an fp32 cache keeps plain GQA. Both load only with the op's domain.
         Assert.Equal(["vlorleans.DecodeAttention"], AttentionOps(package.DecodeDecoderPath("w8a8")!));
+        Assert.Equal(["If(then: vlorleans.DecodeAttention, else: com.microsoft.GroupQueryAttention)"], AttentionOps(package.DecoderPath("w8a8")));
+        Assert.Equal(["com.microsoft.GroupQueryAttention"], AttentionOps(TinyPackage.Package.DecoderPath("fp32")));
         Assert.Throws<OnnxRuntimeException>(() => OnnxSession.Load(package.DecodeDecoderPath("w8a8")!));
+        Assert.Throws<OnnxRuntimeException>(() => OnnxSession.Load(package.DecoderPath("w8a8")));
 
-        using var prefill = OnnxSession.Load(package.DecoderPath("w8a8"));
+        using var prefill = OnnxSession.Load(package.DecoderPath("w8a8"), WithDecodeAttention);
         using var decode = OnnxSession.Load(package.DecodeDecoderPath("w8a8")!, WithDecodeAttention);
         Assert.Equal(prefill.Inputs.Select(i => (i.Name, i.ElementType)), decode.Inputs.Select(i => (i.Name, i.ElementType)));
         Assert.Equal(prefill.Outputs.Select(o => (o.Name, o.ElementType)), decode.Outputs.Select(o => (o.Name, o.ElementType)));
         Assert.Equal(OnnxElementType.Float16, prefill.Inputs.Single(i => i.Name == GraphNames.PastKey(0)).ElementType);
         Assert.Equal(OnnxElementType.Float16, decode.Outputs.Single(o => o.Name == GraphNames.PresentValue(0)).ElementType);
+    }
+
+    /// <summary>Asked for GroupQueryAttention, both graphs keep it and load in a stock ONNX Runtime.</summary>
+    [Fact]
+    public void GqaOnlyConversionLoadsWithoutTheEnginesOp()
+    {
+        var folder = Directory.CreateTempSubdirectory("vlo-gqa-only").FullName;
+        try
+        {
+            ModelConverter.Convert(TinyModelFiles.Qwen3VlTiny, folder,
+                new ConversionOptions { Weights = WeightFormat.W8A8, DecodeWeights = WeightFormat.Int4, Attention = DecoderAttention.GroupQuery });
+            var package = ModelPackage.Open(folder);
+            foreach (var path in new[] { package.DecoderPath("w8a8"), package.DecodeDecoderPath("w8a8")! })
+            {
+                Assert.Equal(["com.microsoft.GroupQueryAttention"], AttentionOps(path));
+                using var session = OnnxSession.Load(path, new OnnxSessionOptions { IntraOpThreadCount = 1 });
+                Assert.Equal(OnnxElementType.Float16, session.Inputs.Single(i => i.Name == GraphNames.PastKey(0)).ElementType);
+            }
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary>The attention ops of a decoder graph, an If listed with its two branches' ops.</summary>
+    private static string[] AttentionOps(string path)
+    {
+        static string Op(NodeProto node) => $"{node.Domain}.{node.OpType}";
+        static string Branch(NodeProto node, string name) => Op(node.Attribute.Single(a => a.Name == name).G.Node.Single());
+        return [.. ModelProto.Parser.ParseFrom(File.ReadAllBytes(path)).Graph.Node
+            .Where(n => n.OpType.Contains("Attention", StringComparison.Ordinal) || n.OpType == "If")
+            .Select(n => n.OpType == "If" ? $"If(then: {Branch(n, "then_branch")}, else: {Branch(n, "else_branch")})" : Op(n)).Distinct()];
+    }
+
+    /// <summary>
+    /// Which branch the prefill graph's If takes, read from ONNX Runtime's per-node profile: a prefill chunk (12 tokens)
+    /// runs GroupQueryAttention in every layer and never the own op; a decode step (one token) the other way round.
+    /// </summary>
+    [Fact]
+    public void PrefillGraphAttendsWithGqaForChunksAndWithTheOwnOpForDecodeSteps()
+    {
+        var package = Package.Value;
+        var layers = package.Config.Text.LayerCount;
+        var folder = Directory.CreateTempSubdirectory("vlo-if-profile").FullName;
+        try
+        {
+            var slots = new KvSlots(package, "w8a8", 1, MaxLength);
+            using var table = EmbeddingTable.Open(package.EmbedTokensPath);
+            var prefillOps = Profiled(Path.Combine(folder, "prefill"), session =>
+            {
+                var embeds = new float[PromptIds.Length * table.Width];
+                table.Lookup(PromptIds, embeds);
+                var positions = Enumerable.Range(0, 3).Select(_ => Enumerable.Range(0, PromptIds.Length).Select(i => (long)i).ToArray()).ToArray();
+                slots.Prefill(session, 0, embeds, new float[PromptIds.Length * package.Manifest.Decoder.DeepstackCount * table.Width], positions);
+            });
+            var decodeOps = Profiled(Path.Combine(folder, "decode"), session =>
+            {
+                var next = new float[table.Width];
+                table.Lookup([DecodeTokens[0]], next);
+                slots.Decode(session, next, [slots.Lengths[0]]);
+            });
+            Assert.Equal(layers, prefillOps.Count(op => op == "GroupQueryAttention"));
+            Assert.DoesNotContain("DecodeAttention", prefillOps);
+            Assert.Equal(layers, decodeOps.Count(op => op == "DecodeAttention"));
+            Assert.DoesNotContain("GroupQueryAttention", decodeOps);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+
+        // The op_name of every node event in the profile of one session that ran `run` once.
+        string[] Profiled(string prefix, Action<OnnxSession> run)
+        {
+            using (var session = OnnxSession.Load(package.DecoderPath("w8a8"), WithDecodeAttention with { ProfileFilePrefix = prefix })) run(session);
+            var file = Directory.GetFiles(Path.GetDirectoryName(prefix)!, Path.GetFileName(prefix) + "*.json").Single();
+            using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(file));
+            return [.. json.RootElement.EnumerateArray()
+                .Where(e => e.GetProperty("cat").GetString() == "Node" && e.GetProperty("name").GetString()!.EndsWith("_kernel_time", StringComparison.Ordinal))
+                .Select(e => e.GetProperty("args").GetProperty("op_name").GetString()!)];
+        }
     }
 
     /// <summary>fp16 keeps 11 significant bits (relative rounding ≤ 4.9e-4 per cached element); through the tiny model's
@@ -82,7 +165,7 @@ public sealed class DecodeGraphTests(ITestOutputHelper output)
     public void Fp16CacheOnFp32WeightsStaysCloseToTheReference()
     {
         var package = Package.Value;
-        using var session = OnnxSession.Load(package.DecoderPath("fp32"), new OnnxSessionOptions { IntraOpThreadCount = 1 });
+        using var session = OnnxSession.Load(package.DecoderPath("fp32"), WithDecodeAttention);
         var (expected, actual) = PrefillAndDecode(package, "fp32", session, session);
         var errors = expected.Zip(actual, (e, a) => TinyPackage.RelativeError(a, e)).ToArray();
         output.WriteLine($"fp32 weights, fp16 cache: prefill {errors[0]:E2}, decode {string.Join(", ", errors.Skip(1).Select(e => e.ToString("E2")))}");

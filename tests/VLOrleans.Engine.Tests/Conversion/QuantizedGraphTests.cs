@@ -1,3 +1,4 @@
+using VLOrleans.Engine.Generation.Attention;
 using VLOrleans.Engine.Models.Conversion;
 using VLOrleans.Engine.Models.Package;
 using VLOrleans.Engine.Models.Safetensors;
@@ -54,7 +55,7 @@ public sealed class QuantizedGraphTests(ITestOutputHelper output) : IDisposable
         var cache = reference.NewCache();
         var expectedPrefill = TinyPackage.Flatten(reference.Prefill(cache, ids, positions, lastTokenOnly: true));
         var expectedDecode = reference.Decode(cache, 4321, 0);
-        using var decoder = OnnxSession.Load(package.DecoderPath(variant), new OnnxSessionOptions { IntraOpThreadCount = 1 });
+        using var decoder = OnnxSession.Load(package.DecoderPath(variant), DecodeAttentionOp.Enable(new OnnxSessionOptions { IntraOpThreadCount = 1 }));
         var slots = new KvSlots(package, variant, 1, 32);
         using var table = EmbeddingTable.Open(package.EmbedTokensPath);
         var embeds = new float[ids.Length * table.Width];

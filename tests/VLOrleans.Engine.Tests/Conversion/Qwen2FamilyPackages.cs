@@ -1,3 +1,4 @@
+using VLOrleans.Engine.Generation.Attention;
 using VLOrleans.Engine.Models;
 using VLOrleans.Engine.Models.Conversion;
 using VLOrleans.Engine.Models.Package;
@@ -33,7 +34,7 @@ public static class Qwen2FamilyPackages
 
     public static OnnxSession Decoder(QwenVlFamily family, string variant) => Session(Package(family).DecoderPath(variant));
 
-    private static OnnxSession Session(string path) => Cached(path, () => OnnxSession.Load(path, new OnnxSessionOptions { IntraOpThreadCount = 1 }));
+    private static OnnxSession Session(string path) => Cached(path, () => OnnxSession.Load(path, DecodeAttentionOp.Enable(new OnnxSessionOptions { IntraOpThreadCount = 1 })));
 
     private static T Cached<T>(string key, Func<T> create) where T : class
     {

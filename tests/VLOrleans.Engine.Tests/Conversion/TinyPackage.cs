@@ -1,3 +1,4 @@
+using VLOrleans.Engine.Generation.Attention;
 using VLOrleans.Engine.Models.Conversion;
 using VLOrleans.Engine.Models.Package;
 using VLOrleans.Engine.Onnx;
@@ -43,7 +44,7 @@ public static class TinyPackage
         lock (Sessions)
         {
             if (!Sessions.TryGetValue(path, out var session))
-                Sessions[path] = session = OnnxSession.Load(path, new OnnxSessionOptions { IntraOpThreadCount = 1 });
+                Sessions[path] = session = OnnxSession.Load(path, DecodeAttentionOp.Enable(new OnnxSessionOptions { IntraOpThreadCount = 1 }));
             return session;
         }
     }

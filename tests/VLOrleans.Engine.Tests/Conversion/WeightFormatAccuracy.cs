@@ -1,3 +1,4 @@
+using VLOrleans.Engine.Generation.Attention;
 using VLOrleans.Engine.Models;
 using VLOrleans.Engine.Models.Package;
 using VLOrleans.Engine.Onnx;
@@ -92,7 +93,7 @@ public static class WeightFormatAccuracy
         {
             for (var p = 0; p < prompts.Length; p++) features[p] = RunVision(vision, config, prompts[p]);
         }
-        using var decoder = OnnxSession.Load(package.DecoderPath(variant), options);
+        using var decoder = OnnxSession.Load(package.DecoderPath(variant), DecodeAttentionOp.Enable(options));
         var results = new Result[prompts.Length];
         for (var p = 0; p < prompts.Length; p++)
         {
