@@ -59,7 +59,7 @@ public sealed class EngineSettings
     public bool UseDecodeGraph { get; set; } = true;
 
     /// <summary>Decode steps with more rows run on the prefill graph (see EngineOptions.DecodeGraphMaxRows).</summary>
-    [Range(1, 1024)] public int DecodeGraphMaxRows { get; set; } = 4;
+    [Range(1, 1024)] public int DecodeGraphMaxRows { get; set; } = 7;
     [Range(0, 256)] public int DecoderThreads { get; set; }
     [Range(0, 256)] public int VisionThreads { get; set; }
     [Range(0, 256)] public int PreprocessingThreads { get; set; }
