@@ -34,9 +34,10 @@ internal static partial class BenchEngineCommand
         };
         var profile = new Option<string?>("--profile") { Description = "With --graphs: write ONNX Runtime per-node profiles to {prefix}-{variant}-{vision|decoder}_{date}.json." };
         var noDecodeGraph = new Option<bool>("--no-decode-graph") { Description = "Decode on the prefill graph even when the variant has a decode-step graph (a baseline)." };
+        var decodeGraphMaxRows = new Option<int?>("--decode-graph-max-rows") { Description = "Steps with more rows run on the prefill graph (default: the engine's, EngineOptions.DecodeGraphMaxRows)." };
         var command = new Command("bench-engine", "Measure the engine in-process: TTFT (new image vs follow-up), decode tokens/s, batching gain.")
         {
-            model, variant, concurrency, maxTokens, threads, image, repeats, json, graphs, profile, noDecodeGraph,
+            model, variant, concurrency, maxTokens, threads, image, repeats, json, graphs, profile, noDecodeGraph, decodeGraphMaxRows,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -55,7 +56,7 @@ internal static partial class BenchEngineCommand
             // decode step can't beat (bytes of decoder weights it reads) ÷ (read bandwidth). Measured before loading, so
             // its 768 MB of arrays never sit on top of the engine's peak.
             var before = MachineFloors.MemoryBandwidth(Environment.ProcessorCount).Read;
-            await using var engine = VisionLanguageEngine.Load(new EngineOptions
+            var engineOptions = new EngineOptions
             {
                 ModelPath = parse.GetValue(model)!,
                 Variant = parse.GetValue(variant),
@@ -64,7 +65,9 @@ internal static partial class BenchEngineCommand
                 DecoderThreads = parse.GetValue(threads),
                 VisionThreads = parse.GetValue(threads),
                 UseDecodeGraph = !parse.GetValue(noDecodeGraph),
-            });
+            };
+            if (parse.GetValue(decodeGraphMaxRows) is { } maxRows) engineOptions = engineOptions with { DecodeGraphMaxRows = maxRows };
+            await using var engine = VisionLanguageEngine.Load(engineOptions);
             var photo = parse.GetValue(image) ?? Path.Combine(FindShared(), "images", "real", "qwen3vl__COCO_train2014_000000580957.jpg");
             var results = await RunAsync(engine, photo, n, tokens, parse.GetValue(repeats), cancellationToken);
             // (peak_rss_gb was read before this: the measurement maps 768 MB for a moment)
