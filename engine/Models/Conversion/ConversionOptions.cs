@@ -56,6 +56,10 @@ public sealed record ConversionOptions
     /// uses the own op throughout. Graphs with the own op load only in this engine.</summary>
     public DecoderAttention Attention { get; init; } = DecoderAttention.OwnForDecodeSteps;
 
+    /// <summary>The attention the decoder graph gets: <see cref="Attention"/>, except GroupQueryAttention over an fp32
+    /// cache (the engine's op reads float16 only).</summary>
+    public DecoderAttention EffectiveAttention => EffectiveKvCache == OnnxElementType.Float16 ? Attention : DecoderAttention.GroupQuery;
+
     public OnnxElementType EffectiveKvCache => KvCache ?? (Weights is WeightFormat.Fp32 or WeightFormat.Fp16 ? OnnxElementType.Float : OnnxElementType.Float16);
 
     /// <summary>The options the decode graph is written with: <see cref="DecodeWeights"/> for every layer but the LM head,

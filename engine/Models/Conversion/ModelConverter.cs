@@ -116,6 +116,7 @@ public static class ModelConverter
             DecodeDecoder = decodeFile,
             DecodeWeights = decodeOptions?.Weights.ToName(),
             DecodeBlockSize = decodeOptions is { } o && o.Weights.QuantizedBits() > 0 ? o.BlockSize : null,
+            Attention = options.EffectiveAttention == DecoderAttention.GroupQuery ? "gqa" : "switched",
             Created = DateTimeOffset.UtcNow,
         };
         var t = config.Text;

@@ -59,7 +59,7 @@ internal sealed class QwenDecoderGraphBuilder
         var seqlensK = g.Cast(g.Sub(rowTotals, builder.AddScalar(1L)), OnnxElementType.Int32);
         var maskShape = g.Op("Shape", [GraphNames.AttentionMask]);
         var totalLength = g.Cast(g.Op("Gather", [maskShape, builder.AddScalar(1L)], [OnnxAttribute.Int("axis", 0)]), OnnxElementType.Int32);
-        var attention = kvType == OnnxElementType.Float16 ? _options.Attention : DecoderAttention.GroupQuery;
+        var attention = _options.EffectiveAttention;
         if (attention != DecoderAttention.GroupQuery) builder.SetOpset(DecodeAttentionOp.Domain, 1);
         // A decode step feeds one token per row; the If per layer picks the attention kernel on it.
         var isDecodeStep = attention == DecoderAttention.OwnForDecodeSteps

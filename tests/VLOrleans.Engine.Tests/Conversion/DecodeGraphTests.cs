@@ -52,6 +52,8 @@ public sealed class DecodeGraphTests(ITestOutputHelper output)
         Assert.Equal("float16", w8a8.KvDtype);
         Assert.Equal("int4", w8a8.DecodeWeights);
         Assert.Equal(32, w8a8.DecodeBlockSize);
+        Assert.Equal("switched", w8a8.Attention);
+        Assert.Equal("gqa", TinyPackage.Package.Variant("fp32").Attention);
         Assert.True(File.Exists(package.DecodeDecoderPath("w8a8")));
         Assert.Null(package.DecodeDecoderPath("fp32"));
         Assert.Equal(OnnxElementType.Float16, package.KvCacheType("fp32"));
