@@ -10,5 +10,6 @@ root.Subcommands.Add(AskCommand.Create());
 root.Subcommands.Add(ChatCommand.Create());
 root.Subcommands.Add(BatchCommand.Create());
 root.Subcommands.Add(BenchEngineCommand.Create());
+root.Subcommands.Add(BenchStepsCommand.Create());
 root.Subcommands.Add(VLOrleans.Cli.Bench.BenchCommand.Create());
 return await root.Parse(args).InvokeAsync();

@@ -71,7 +71,7 @@ public sealed class BenchSmokeTests
     }
 
     /// <summary>Runs the built <c>vl</c> (client/Cli/bin/&lt;same configuration as this test&gt;/net10.0/vl.dll).</summary>
-    private static async Task<(int ExitCode, string Output)> RunVlAsync(IReadOnlyList<string> arguments)
+    internal static async Task<(int ExitCode, string Output)> RunVlAsync(IReadOnlyList<string> arguments)
     {
         var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Debug{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Debug" : "Release";
         var root = new DirectoryInfo(AppContext.BaseDirectory);
@@ -93,7 +93,7 @@ public sealed class BenchSmokeTests
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"vl bench --smoke did not finish in 5 minutes:\n{await stderr}");
+            throw new TimeoutException($"vl {string.Join(' ', arguments)} did not finish in 5 minutes:\n{await stderr}");
         }
         return (process.ExitCode, await stdout + await stderr);
     }
