@@ -9,9 +9,11 @@ namespace VLOrleans.Engine.Generation.Attention;
 /// The two inner loops of decode attention over float16 cache rows, converting each row to float32 in registers:
 /// scores = q·k for every query head of a group, and acc += p·v. .NET exposes no half→float instruction (F16C), and
 /// <see cref="TensorPrimitives"/> costs ~120 ns per 128-element call here, more than the arithmetic; so with 512-bit
-/// vectors a row is widened with integer ops — a float16's magnitude bits shifted into a float32's, times 2¹¹² to re-bias
-/// the exponent (exact for normal and subnormal values; ±inf/NaN, which a KV cache never holds, come out finite) — and
-/// consumed at once. Without them, the portable path converts and calls <see cref="TensorPrimitives"/>.
+/// vectors a row is widened with integer ops and consumed at once: each float16 is sign-extended to 32 bits and shifted
+/// left by 13, which puts its sign at bit 31 and its exponent and mantissa at bits 27..13; masking keeps exactly those,
+/// and multiplying by 2¹¹² re-biases the exponent (exact for normal and subnormal values and ±0; ±inf/NaN, which a KV
+/// cache never holds, come out finite). Three operations per 16 values. Without 512-bit vectors, the portable path
+/// converts and calls <see cref="TensorPrimitives"/>.
 /// </summary>
 internal static class HalfRows
 {
@@ -84,7 +86,7 @@ internal static class HalfRows
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Widen(ReadOnlySpan<Half> row, Span<Vector512<float>> into)
     {
-        var halves = MemoryMarshal.Cast<Half, Vector512<ushort>>(row);
+        var halves = MemoryMarshal.Cast<Half, Vector512<short>>(row);
         for (var i = 0; i < halves.Length; i++)
         {
             var (lower, upper) = Vector512.Widen(halves[i]);
@@ -93,10 +95,9 @@ internal static class HalfRows
         }
     }
 
+    /// <summary>float16 bits, sign-extended to 32, as float32: sign to bit 31 and exponent/mantissa to bits 27..13 by one
+    /// shift (the sign's copies land in bits 30..28 and are masked off), then the exponent re-biased by 2¹¹².</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> ToSingle(Vector512<uint> h)
-    {
-        var magnitude = ((h & Vector512.Create(0x7FFFu)) << 13).AsSingle() * Vector512.Create(Rebias);
-        return (magnitude.AsUInt32() | ((h & Vector512.Create(0x8000u)) << 16)).AsSingle();
-    }
+    internal static Vector512<float> ToSingle(Vector512<int> h) =>
+        ((h << 13) & Vector512.Create(unchecked((int)0x8FFFE000))).AsSingle() * Vector512.Create(Rebias);
 }
