@@ -1,10 +1,5 @@
-using VLOrleans.Engine.Onnx;
-
 namespace VLOrleans.Engine.OnnxGraph;
 
 /// <summary>The single node of an <c>If</c> branch (<see cref="OnnxModelBuilder.AddIf"/>); its inputs name values of
 /// the enclosing graph, its outputs are named by the If.</summary>
 public sealed record OnnxBranchNode(string OpType, IReadOnlyList<string> Inputs, IReadOnlyList<OnnxAttribute> Attributes, string Domain = "");
-
-/// <summary>A named value with its element type and shape (symbolic dimensions allowed).</summary>
-public sealed record OnnxTypedValue(string Name, OnnxElementType Type, params OnnxDim[] Dims);

@@ -41,7 +41,7 @@ public sealed class DecodeGraphTests(ITestOutputHelper output)
         return ModelPackage.Open(folder);
     });
 
-    /// <summary>Session options that can load the decode graph (its attention is the engine's custom op).</summary>
+    /// <summary>Session options that can load the converter's decoder graphs (both attend with the engine's custom op).</summary>
     private static readonly OnnxSessionOptions WithDecodeAttention = VLOrleans.Engine.Generation.Attention.DecodeAttentionOp.Enable(new() { IntraOpThreadCount = 1 });
 
     [Fact]
