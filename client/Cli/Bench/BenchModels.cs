@@ -16,9 +16,9 @@ public static class BenchModels
 
     public static readonly string[] Variants = ["int4", "w8a8", "fp32"];
 
-    // Written into the marker: a package cached by an older converter (different graphs, e.g. float32 KV or masked
-    // vision attention) is converted again rather than benchmarked as if it were current.
-    private const string ConverterRevision = "converter-3: fp16 KV for quantised formats, one vision frame per run";
+    // Written into the marker: a package cached by an older converter (different graphs, e.g. float32 KV, masked
+    // vision attention or GroupQueryAttention in decode steps) is converted again rather than benchmarked as if it were current.
+    private const string ConverterRevision = "converter-4: fp16 KV for quantised formats, one vision frame per run, engine attention for decode steps";
 
     public static string Ensure(string cacheFolder, TinyModelPreset preset, Action<string> log)
     {
