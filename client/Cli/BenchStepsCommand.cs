@@ -2,11 +2,9 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Numerics.Tensors;
 using VLOrleans.Engine.Generation;
-using VLOrleans.Engine.Generation.Kv;
 using VLOrleans.Engine.Generation.Runner;
 using VLOrleans.Engine.Models.Package;
 using VLOrleans.Engine.Onnx;
-using VLOrleans.Engine.Text;
 
 namespace VLOrleans.Cli;
 
@@ -72,7 +70,7 @@ internal static class BenchStepsCommand
                 if (parts.Length is < 2 or > 3 || (parts.Length == 3 && parts[2] != "prefill-graph")) throw new ArgumentException($"'{spec}' is not package:variant[:prefill-graph]");
                 var package = ModelPackage.Open(parts[0]);
                 var runner = new DecoderRunner(package, parts[1], rows, maxLength, new OnnxSessionOptions { IntraOpThreadCount = threads }, useDecodeGraph: parts.Length == 2);
-                runs.Add((runner, Prefill(runner, package, rows, cached, maxLength), [], new float[rows * runner.VocabSize]));
+                runs.Add((runner, SyntheticDecodeBatch.Prefill(runner, package.Config.Family, rows, cached, maxLength), [], new float[rows * runner.VocabSize]));
             }
             for (var step = 0; step < steps + 3; step++)
             {
@@ -90,26 +88,5 @@ internal static class BenchStepsCommand
         {
             foreach (var run in runs) run.Runner.Dispose();
         }
-    }
-
-    /// <summary>Fills every slot with a different <paramref name="cached"/>-token text prompt; returns the decoding rows.</summary>
-    private static List<Sequence> Prefill(DecoderRunner runner, ModelPackage package, int rows, int cached, int maxLength)
-    {
-        var scheduler = new Scheduler(new KvSlotPool(rows), new SchedulerOptions { PrefillChunkTokens = 512, MaxSequenceLength = maxLength });
-        for (var b = 0; b < rows; b++)
-        {
-            var ids = Enumerable.Range(0, cached).Select(i => 1000 + (b * 131 + i * 17) % 50_000).ToArray();
-            var rope = RopeIndex.Compute(package.Config.Family, ids);
-            if (!scheduler.TryEnqueue(new Sequence(new GenerationRequest { Prompt = new PromptTokens(ids), PositionIds = rope.Positions, RopeDelta = rope.RopeDeltas[0] })))
-                throw new InvalidOperationException("the scheduler refused a prompt");
-        }
-        var last = new float[runner.VocabSize];
-        for (var plan = scheduler.Schedule([]); plan.Prefill is not null; plan = scheduler.Schedule([]))
-        {
-            runner.Prefill(plan.Prefill, plan.PrefillStart, plan.PrefillCount, last);
-            scheduler.CompletePrefillChunk(plan);
-            plan.Prefill.Generated.Add(TensorPrimitives.IndexOfMax(last));
-        }
-        return [.. scheduler.Schedule([]).Decode];
     }
 }

@@ -1,11 +1,9 @@
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Engines;
 using VLOrleans.Engine.Generation;
-using VLOrleans.Engine.Generation.Kv;
 using VLOrleans.Engine.Generation.Runner;
 using VLOrleans.Engine.Models.Package;
 using VLOrleans.Engine.Onnx;
-using VLOrleans.Engine.Text;
 
 namespace VLOrleans.Benchmarks.Generation;
 
@@ -35,23 +33,7 @@ public class DecodeStepBenchmarks
     {
         var package = ModelPackage.Open(BenchModelPackage.Folder);
         _runner = new DecoderRunner(package, "int4", Batch, MaxSequence, new OnnxSessionOptions { IntraOpThreadCount = 2 });
-        var scheduler = new Scheduler(new KvSlotPool(Batch), new SchedulerOptions { PrefillChunkTokens = PromptTokens, MaxSequenceLength = MaxSequence });
-        for (var b = 0; b < Batch; b++)
-        {
-            var ids = Enumerable.Range(0, PromptTokens).Select(i => 1000 + (b * 131 + i * 17) % 50_000).ToArray();
-            var rope = RopeIndex.Compute(package.Config.Family, ids);
-            scheduler.TryEnqueue(new Sequence(new GenerationRequest { Prompt = new PromptTokens(ids), PositionIds = rope.Positions, RopeDelta = rope.RopeDeltas[0] }));
-        }
-        var last = new float[_runner.VocabSize];
-        // prefill every prompt (one chunk each), then give each sequence its first token
-        for (var plan = scheduler.Schedule([]); plan.Prefill is not null; plan = scheduler.Schedule([]))
-        {
-            _runner.Prefill(plan.Prefill, plan.PrefillStart, plan.PrefillCount, last);
-            scheduler.CompletePrefillChunk(plan);
-            plan.Prefill.Generated.Add(Argmax(last));
-        }
-        _batch = [.. scheduler.Schedule([]).Decode];
-        if (_batch.Count != Batch) throw new InvalidOperationException($"expected {Batch} decoding sequences, got {_batch.Count}");
+        _batch = SyntheticDecodeBatch.Prefill(_runner, package.Config.Family, Batch, PromptTokens, MaxSequence);
         _logits = new float[Batch * _runner.VocabSize];
         for (var i = 0; i < 8; i++) Step(); // runner buffers warm
     }
