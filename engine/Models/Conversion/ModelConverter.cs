@@ -116,7 +116,12 @@ public static class ModelConverter
             DecodeDecoder = decodeFile,
             DecodeWeights = decodeOptions?.Weights.ToName(),
             DecodeBlockSize = decodeOptions is { } o && o.Weights.QuantizedBits() > 0 ? o.BlockSize : null,
-            Attention = options.EffectiveAttention == DecoderAttention.GroupQuery ? "gqa" : "switched",
+            Attention = options.EffectiveAttention switch
+            {
+                DecoderAttention.GroupQuery => "gqa",
+                DecoderAttention.Own => "own",
+                _ => "switched",
+            },
             Created = DateTimeOffset.UtcNow,
         };
         var t = config.Text;

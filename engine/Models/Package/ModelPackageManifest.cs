@@ -150,9 +150,10 @@ public sealed record VariantEntry
     /// <summary>MatMulNBits block size of <see cref="DecodeDecoder"/>.</summary>
     public int? DecodeBlockSize { get; init; }
 
-    /// <summary>How the decoder graphs attend: "gqa" (com.microsoft.GroupQueryAttention; loads in any ONNX Runtime) or
-    /// "switched" (vlorleans.DecodeAttention for one-token runs, GroupQueryAttention otherwise; the decode-step graph
-    /// uses vlorleans.DecodeAttention throughout). null = "gqa" (packages written before the choice existed).</summary>
+    /// <summary>How the main decoder graph attends: "gqa" (com.microsoft.GroupQueryAttention; loads in any ONNX Runtime),
+    /// "switched" (vlorleans.DecodeAttention for one-token runs, GroupQueryAttention otherwise; the default) or "own"
+    /// (vlorleans.DecodeAttention throughout, API only). A decode-step graph uses vlorleans.DecodeAttention throughout
+    /// unless this is "gqa". null = "gqa" (packages written before the choice existed).</summary>
     public string? Attention { get; init; }
 
     public DateTimeOffset Created { get; init; }

@@ -230,7 +230,8 @@ public sealed class DecodeGraphTests(ITestOutputHelper output)
         var split = LastLogits(PromptIds.Length - 1);
         var difference = TinyPackage.RelativeError(split, whole);
         var positions = Enumerable.Range(0, 3).Select(_ => Enumerable.Range(0, PromptIds.Length).Select(i => (long)i).ToArray()).ToArray();
-        var reference = TinyPackage.Flatten(new ReferenceText(TinyPackage.Weights).Prefill(new ReferenceText(TinyPackage.Weights).NewCache(), PromptIds, positions, lastTokenOnly: true));
+        var forward = new ReferenceText(TinyPackage.Weights);
+        var reference = TinyPackage.Flatten(forward.Prefill(forward.NewCache(), PromptIds, positions, lastTokenOnly: true));
         output.WriteLine($"one-token last chunk vs whole prompt: {difference:E2}; vs reference {TinyPackage.RelativeError(split, reference):E2} (whole: {TinyPackage.RelativeError(whole, reference):E2})");
         Assert.True(difference <= 2e-3, $"one-token chunk differs from the whole prompt by {difference:E3}");
         Assert.True(TinyPackage.RelativeError(split, reference) <= 5e-3, "one-token chunk vs reference");
