@@ -1,3 +1,4 @@
+using VLOrleans.Engine.Generation.Constraints;
 using VLOrleans.Engine.Generation.Kv;
 using VLOrleans.Engine.Generation.Sampling;
 using VLOrleans.Engine.Generation.Vision;
@@ -43,4 +44,8 @@ public sealed record GenerationRequest
     public bool Logprobs { get; init; }
 
     public int TopLogprobs { get; init; }
+
+    /// <summary>The grammar the output must match, compiled for the model's vocabulary; null (the default) costs nothing.
+    /// End-of-sequence is then allowed only where the output is complete.</summary>
+    public TokenConstraint? Constraint { get; init; }
 }

@@ -1,3 +1,4 @@
+using VLOrleans.Engine.Generation.Constraints;
 using VLOrleans.Engine.Generation.Sampling;
 
 namespace VLOrleans.Engine.Generation;
@@ -18,4 +19,7 @@ public sealed record GenerationSettings
     public bool Logprobs { get; init; }
 
     public int TopLogprobs { get; init; }
+
+    /// <summary>What the output must be (JSON matching a schema, a forced tool call); null = free text.</summary>
+    public OutputConstraint? Output { get; init; }
 }

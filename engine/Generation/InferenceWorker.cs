@@ -73,6 +73,11 @@ public sealed class InferenceWorker : IAsyncDisposable
         if (request.MaxTokens < 1) throw new GenerationRejectedException("invalid_max_tokens", "max_tokens must be at least 1.");
         if (request.PositionIds.Length != 3 * request.Prompt.Count)
             throw new ArgumentException($"PositionIds must hold 3 × {request.Prompt.Count} values", nameof(request));
+        if (request.Constraint is { } constraint && constraint.MinTokens > request.MaxTokens)
+        {
+            throw new GenerationRejectedException("max_tokens_too_small",
+                $"The requested output format needs at least {constraint.MinTokens} tokens, but max_tokens is {request.MaxTokens}.");
+        }
         var limit = _scheduler.Options.MaxSequenceLength;
         if (request.Prompt.Count + request.MaxTokens > limit)
         {
@@ -175,7 +180,9 @@ public sealed class InferenceWorker : IAsyncDisposable
     private void Accept(Sequence sequence, ReadOnlySpan<float> logits)
     {
         var request = sequence.Request;
-        var sampled = _sampler.Sample(logits, request.Sampling, sequence.History, sequence.Random, request.Logprobs, request.TopLogprobs);
+        var mask = sequence.Constraint?.Mask(request.MaxTokens - sequence.Generated.Count);
+        var sampled = _sampler.Sample(logits, request.Sampling, sequence.History, sequence.Random, request.Logprobs, request.TopLogprobs, mask);
+        sequence.Constraint?.Advance(sampled.TokenId);
         sequence.Generated.Add(sampled.TokenId);
         sequence.History.AddOutput(sampled.TokenId);
         Interlocked.Increment(ref _tokensGenerated);

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using VLOrleans.Engine.Generation.Constraints;
 using VLOrleans.Engine.Generation.Kv;
 using VLOrleans.Engine.Generation.Sampling;
 
@@ -21,6 +22,7 @@ public sealed class Sequence
         Random = request.Sampling.Seed is { } seed ? new SamplingRandom(seed) : SamplingRandom.FromEntropy();
         Id = Interlocked.Increment(ref _nextId);
         Clock = Stopwatch.StartNew();
+        Constraint = request.Constraint?.NewCursor();
     }
 
     public long Id { get; }
@@ -46,6 +48,9 @@ public sealed class Sequence
     public TokenHistory History { get; }
 
     public SamplingRandom Random { get; }
+
+    /// <summary>Where the output stands in the request's constraint; null when unconstrained.</summary>
+    public ConstraintCursor? Constraint { get; }
 
     /// <summary>Started at submission; timings are read from it.</summary>
     public Stopwatch Clock { get; }

@@ -1,3 +1,4 @@
+using VLOrleans.Engine.Generation.Constraints;
 using VLOrleans.Engine.Generation.Kv;
 using VLOrleans.Engine.Generation.Runner;
 using VLOrleans.Engine.Generation.Vision;
@@ -42,6 +43,7 @@ public sealed class VisionLanguageEngine : IAsyncDisposable
         Decoder = new ImageDecoder(options.ImageLimits);
         VisionCache = new VisionEmbeddingCache(options.VisionCacheBytes);
         ModelId = $"{Path.GetFullPath(package.Folder)}#{variant}";
+        Constraints = new OutputConstraintCache(() => TokenVocabulary.For(tokenizer, runner.VocabSize, defaults.StopTokenIds));
     }
 
     public ModelPackage Package { get; }
@@ -79,6 +81,9 @@ public sealed class VisionLanguageEngine : IAsyncDisposable
     public GenerationDefaults Defaults { get; }
 
     public int SlotCount { get; }
+
+    /// <summary>Output constraints compiled for this model's vocabulary, cached by their specification.</summary>
+    public OutputConstraintCache Constraints { get; }
 
     public static VisionLanguageEngine Load(EngineOptions options)
     {
@@ -215,6 +220,7 @@ public sealed class VisionLanguageEngine : IAsyncDisposable
             IgnoreStopTokens = settings.IgnoreEos,
             Logprobs = settings.Logprobs,
             TopLogprobs = settings.TopLogprobs,
+            Constraint = settings.Output is { } output ? Constraints.Compile(output) : null,
         };
     }
 

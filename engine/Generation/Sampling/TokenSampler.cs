@@ -22,14 +22,21 @@ public sealed class TokenSampler
     /// when <paramref name="includeLogprobs"/> is set (otherwise <see cref="SampledToken.Logprob"/> is NaN);
     /// <paramref name="topLogprobs"/> &gt; 0 also returns that many alternatives.
     /// </summary>
+    /// <param name="allowed">Constrained decoding: only these tokens may be chosen (the others' logits become −∞ before
+    /// penalties and filters; reported log-probabilities stay the model's own).</param>
     public SampledToken Sample(ReadOnlySpan<float> logits, SamplingParameters parameters, TokenHistory? history, SamplingRandom random,
-        bool includeLogprobs = false, int topLogprobs = 0)
+        bool includeLogprobs = false, int topLogprobs = 0, Constraints.TokenMask? allowed = null)
     {
         var vocab = logits.Length;
         if (vocab == 0) throw new ArgumentException("no logits", nameof(logits));
         EnsureCapacity(vocab);
         var work = _logits.AsSpan(0, vocab);
         logits.CopyTo(work);
+        if (allowed is not null)
+        {
+            if (allowed.AllowedCount == 0) throw new InvalidOperationException("the output constraint allows no token here");
+            allowed.Apply(work);
+        }
 
         // penalties (on the logits, before temperature)
         if (history is not null) ApplyPenalties(work, parameters, history);
