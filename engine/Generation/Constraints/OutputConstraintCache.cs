@@ -7,7 +7,8 @@ namespace VLOrleans.Engine.Generation.Constraints;
 /// </summary>
 public sealed class OutputConstraintCache(Func<TokenVocabulary> vocabulary)
 {
-    private const int MaxEntries = 64;
+    // each entry holds at most ~21 MB of automaton and masks (TokenConstraint); most hold well under 1 MB
+    private const int MaxEntries = 32;
 
     private readonly Lazy<TokenVocabulary> _vocabulary = new(vocabulary);
     private readonly Dictionary<string, TokenConstraint> _compiled = new(StringComparer.Ordinal);

@@ -10,9 +10,10 @@ namespace VLOrleans.Engine.Generation.Constraints;
 public sealed class TokenConstraint
 {
     // Past these the automaton and the mask cache start afresh: a free-form grammar (json_object) has unboundedly many
-    // states (every nesting path is one), and a mask is ~19 KB at Qwen's 151,936 logits, so 512 masks ≈ 10 MB.
-    private const int MaxStates = 100_000;
-    private const int MaxCachedMasks = 512;
+    // states (every nesting path is one). Each state's transition row is 1 KB, so 16,384 states ≈ 16 MB; a mask is
+    // ~19 KB at Qwen's 151,936 logits, so 256 masks ≈ 5 MB. A schema's documents pass through far fewer states.
+    private const int MaxStates = 16_384;
+    private const int MaxCachedMasks = 256;
 
     private readonly Lock _gate = new();
     private readonly Dictionary<int, (TokenMask Mask, int MaxEndCompletion)> _masks = [];

@@ -23,14 +23,14 @@ public static class ToolCallGrammar
     private static readonly JsonSerializerOptions Writer = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <exception cref="UnsupportedSchemaException">A function's parameters use an unsupported keyword.</exception>
-    /// <exception cref="ArgumentException">No functions, or <paramref name="onlyFunction"/> is not among them.</exception>
+    /// <exception cref="GenerationRejectedException"><c>invalid_tool_choice</c>: no functions, or <paramref name="onlyFunction"/> is not among them.</exception>
     public static GrammarNode Build(IReadOnlyList<ToolFunction> functions, string? onlyFunction)
     {
         var chosen = onlyFunction is null ? functions : functions.Where(f => f.Name == onlyFunction).ToArray();
         if (chosen.Count == 0)
         {
-            throw new ArgumentException(onlyFunction is null ? "tool calls need at least one function" : $"no function named '{onlyFunction}'",
-                nameof(functions));
+            throw new GenerationRejectedException("invalid_tool_choice",
+                onlyFunction is null ? "tool_choice needs at least one function in tools." : $"tool_choice names '{onlyFunction}', which is not among the tools.");
         }
         var calls = chosen.Select(Call).ToArray();
         GrammarNode call = calls.Length == 1 ? calls[0] : new ChoiceNode(calls);

@@ -58,4 +58,13 @@ public sealed class JsonSchemaCompilerTests
         Assert.True(Accepts(grammar, "1.5"));
         Assert.Single(After(grammar, "1").Stacks);
     }
+
+    [Fact]
+    public void A_tool_choice_naming_no_listed_function_is_refused_with_a_code()
+    {
+        var e = Assert.Throws<VLOrleans.Engine.Generation.GenerationRejectedException>(() => ToolCallGrammar.Build([new ToolFunction("a")], "b"));
+        Assert.Equal("invalid_tool_choice", e.Code);
+        Assert.Contains("'b'", e.Message);
+        Assert.Equal("invalid_tool_choice", Assert.Throws<VLOrleans.Engine.Generation.GenerationRejectedException>(() => ToolCallGrammar.Build([], null)).Code);
+    }
 }
