@@ -164,6 +164,25 @@ public abstract class SessionStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_image_linked_while_its_last_other_session_is_deleted_keeps_its_bytes()
+    {
+        const int Rounds = 20;
+        for (var i = 0; i < Rounds; i++)
+        {
+            var image = new StoredImage($"{i:D64}", new byte[] { (byte)i }, Facts($"{i:D64}"));
+            await NewSessionAsync($"old{i}");
+            await NewSessionAsync($"new{i}");
+            await Store.AddImageAsync($"old{i}", image, null, 0);
+
+            // The old session's delete looks for other links while the new session links the same bytes.
+            await Task.WhenAll(Task.Run(() => Store.DeleteSessionAsync($"old{i}")), Task.Run(() => Store.AddImageAsync($"new{i}", image, null, 0)));
+
+            Assert.Equal(new byte[] { (byte)i }, await Store.GetImageBytesAsync(image.Id));
+            Assert.Equal(image.Id, Assert.Single(await Store.GetImagesAsync($"new{i}")).Image.Id);
+        }
+    }
+
+    [Fact]
     public async Task A_second_upload_moves_the_link_to_its_turn_and_file_name_and_to_the_end_of_the_upload_order()
     {
         var s = await NewSessionAsync();
