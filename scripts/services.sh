@@ -7,6 +7,7 @@
 #   scripts/services.sh start  [postgres|redis]  init (first time) and start; writes data/services/env
 #   scripts/services.sh stop   [postgres|redis]  stop (files kept; `rm -rf data/services` resets everything)
 #   scripts/services.sh status [postgres|redis]  exit 0 only when every named service answers
+#   scripts/services.sh destroy [postgres|redis] stop and delete the service's files
 #
 # Tests read data/services/env (or the same variables from the environment):
 #   VLO_TEST_POSTGRES  an Npgsql connection string (user vlo, database vlo, trust auth on loopback only)
@@ -20,8 +21,16 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 dir="${VLO_SERVICES_DIR:-$root/data/services}"
 pg_port="${VLO_POSTGRES_PORT:-55432}"
 redis_port="${VLO_REDIS_PORT:-56379}"
-pg_data="$dir/postgres"
-pg_run="$dir/postgres-run" # the unix socket and lock file: /var/run/postgresql may not exist or be writable
+pg_home="$dir"
+if [ "$(id -u)" -eq 0 ] && id postgres >/dev/null 2>&1; then
+  mkdir -p "$dir"
+  # PostgreSQL runs as "postgres": when that user cannot reach into this checkout (a clone under /root, mode 700),
+  # its files live in the postgres user's home instead, one folder per services folder.
+  runuser -u postgres -- test -x "$dir" \
+    || pg_home="$(getent passwd postgres | cut -d: -f6)/vlorleans/$(printf %s "$dir" | md5sum | cut -c1-12)"
+fi
+pg_data="$pg_home/postgres"
+pg_run="$pg_home/postgres-run" # the unix socket and lock file: /var/run/postgresql may not exist or be writable
 redis_dir="$dir/redis"
 APT_PACKAGES=(postgresql redis-server)
 
@@ -138,6 +147,8 @@ case "$command" in
   install) install ;;
   start) for s in "${services[@]}"; do "start_$s"; done; write_env; log "ok; environment in $dir/env" ;;
   stop) for s in "${services[@]}"; do "stop_$s"; done ;;
+  destroy) for s in "${services[@]}"; do "stop_$s"; done
+           for s in "${services[@]}"; do if [ "$s" = postgres ]; then rm -rf "$pg_data" "$pg_run"; else rm -rf "$redis_dir"; fi; done ;;
   status) rc=0; for s in "${services[@]}"; do "status_$s" || rc=1; done; exit $rc ;;
-  *) fail "usage: scripts/services.sh install|start|stop|status [postgres|redis]" ;;
+  *) fail "usage: scripts/services.sh install|start|stop|status|destroy [postgres|redis]" ;;
 esac

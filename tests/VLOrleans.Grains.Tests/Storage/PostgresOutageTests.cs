@@ -22,7 +22,7 @@ public sealed class PostgresOutageTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await ServicesAsync("stop", mode: "immediate");
+        await ServicesAsync("destroy", mode: "immediate");
         try { Directory.Delete(_folder, recursive: true); } catch (IOException) { }
     }
 
