@@ -16,6 +16,7 @@ build: setup
 	$(DOTNET) build VLOrleans.sln -c $(CONFIG) -nologo -clp:ErrorsOnly
 
 test: build
+	@bash scripts/services.sh start
 	@bash scripts/test.sh $(CONFIG)
 
 run: build

@@ -92,4 +92,5 @@ if [ -f "$ref/package-lock.json" ]; then
   fi
 fi
 
+bash "$root/scripts/services.sh" install # postgresql + redis-server for the store and cluster tests (started by `make test`)
 log "ok (onnxruntime $ORT_VERSION for $rid, tokenizer $TOKENIZER_PACKAGE, $SIGNALR_PACKAGE)"
