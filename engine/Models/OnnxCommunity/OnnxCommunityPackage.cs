@@ -17,6 +17,7 @@ public static class OnnxCommunityPackage
     {
         if (!Directory.Exists(folder)) throw new ModelLoadException($"{folder}: model folder not found");
         var config = QwenVlConfig.Load(folder);
+        RequiredModelFiles.CheckModel(folder);
         var dtypes = OnnxCommunityLayout.CompleteDtypes(folder);
         if (dtypes.Count == 0)
         {

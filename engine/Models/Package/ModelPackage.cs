@@ -74,13 +74,14 @@ public sealed class ModelPackage
     /// onnx-community layout, see <see cref="OnnxCommunity.OnnxCommunityPackage"/>).</summary>
     internal static ModelPackage FromManifest(string folder, QwenVlConfig config, ModelPackageManifest manifest) => new(folder, config, manifest);
 
-    /// <exception cref="ModelLoadException">Missing config/manifest, a manifest naming missing files, or a family mismatch.</exception>
+    /// <exception cref="ModelLoadException">Missing config/manifest/tokenizer/preprocessor config, a manifest naming missing files, or a family mismatch.</exception>
     public static ModelPackage Open(string folder)
     {
         if (!Directory.Exists(folder)) throw new ModelLoadException($"{folder}: model folder not found");
         var config = QwenVlConfig.Load(folder);
         var manifestPath = Path.Combine(folder, OnnxFolderName, ModelPackageManifest.FileName);
         if (!File.Exists(manifestPath)) throw new ModelLoadException($"{manifestPath}: not found; convert the checkpoint with `vl convert`");
+        RequiredModelFiles.CheckModel(folder);
         var manifest = ModelPackageManifest.Parse(File.ReadAllText(manifestPath), manifestPath);
         var package = new ModelPackage(folder, config, manifest);
         if (FamilyName(config.Family) != manifest.Family)

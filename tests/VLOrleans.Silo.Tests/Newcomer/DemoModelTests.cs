@@ -10,33 +10,13 @@ namespace VLOrleans.Silo.Tests.Newcomer;
 /// </summary>
 public sealed class DemoModelTests
 {
-    /// <summary>A data folder whose demo model is already built: the tiny Qwen3-VL package the tests convert once,
-    /// copied where the server builds its demo (data/models/demo-qwen3-vl-tiny), so the test does not convert again.</summary>
-    private static string DataFolderWithDemoModel()
-    {
-        var data = TinyModelServer.NewDataFolder();
-        var target = Path.Combine(data, "models", "demo-qwen3-vl-tiny");
-        foreach (var file in Directory.GetFiles(TinyModelServer.PackageFolder, "*", SearchOption.AllDirectories))
-        {
-            var copy = Path.Combine(target, Path.GetRelativePath(TinyModelServer.PackageFolder, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
-            File.Copy(file, copy);
-        }
-        return data;
-    }
-
     [Fact]
     public async Task The_demo_model_is_named_as_such_in_the_status_JSON_and_the_startup_log_with_the_command_for_a_real_one()
     {
-        var data = DataFolderWithDemoModel();
+        var data = DemoServer.NewDataFolder();
         try
         {
-            await using var server = await ServerProcess.StartAsync(new Dictionary<string, string>
-            {
-                ["VLO__DataPath"] = data,
-                ["VLO__Engine__DecoderThreads"] = "1",
-                ["VLO__Engine__VisionThreads"] = "1",
-            });
+            await using var server = await DemoServer.StartAsync(data);
             using var http = new HttpClient { BaseAddress = server.BaseAddress };
             await ServerProbes.WaitUntilReadyAsync(http, TimeSpan.FromSeconds(90));
 
