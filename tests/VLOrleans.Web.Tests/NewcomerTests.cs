@@ -41,8 +41,8 @@ public sealed class NewcomerTests(WebUiFixture ui)
             // No answer yet: each chart shows its two axes and says what will appear.
             await Expect(page.Locator("#chart-rate line.axis")).ToHaveCountAsync(2);
             await Expect(page.Locator("#chart-ttft line.axis")).ToHaveCountAsync(2);
-            await Expect(page.Locator("#chart-rate-figure")).ToHaveAttributeAsync("data-empty", "no answers yet — the line starts with the first one");
-            await Expect(page.Locator("#chart-ttft-figure")).ToHaveAttributeAsync("data-empty", "no answers yet — a dot per finished answer");
+            await Expect(page.Locator("#chart-rate-figure")).ToHaveAttributeAsync("data-empty", "no answers yet — the line starts with the first");
+            await Expect(page.Locator("#chart-ttft-figure")).ToHaveAttributeAsync("data-empty", "no answers yet — one dot per answer");
             await WebUiFixture.ScreenshotAsync(page, "10-demo-banner");
 
             // In Chinese too.
