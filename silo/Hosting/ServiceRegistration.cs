@@ -39,8 +39,8 @@ public static class ServiceRegistration
 
     public static WebApplication UseVLOrleans(this WebApplication app)
     {
-        app.Use(Logging.RequestLogMiddleware.LogAsync);
-        app.Use(RequestMetricsMiddleware.RecordAsync); // outside the exception handler: sees the status it chose
+        app.Use(RequestMetricsMiddleware.RecordAsync); // outermost: sees the status the exception handler chose
+        app.Use(Logging.RequestLogMiddleware.LogAsync); // outside the exception handler too, for the same reason
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.Use(ApiKeys.RequireKeyAsync);

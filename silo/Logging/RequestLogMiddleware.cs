@@ -10,7 +10,7 @@ namespace VLOrleans.Silo.Logging;
 /// is built from the route and the response status only, so a question cannot reach the log through it.
 /// Levels say who has to act: refusals (4xx) Warning, server errors (5xx) Error, answered API calls Information;
 /// probes, metrics, the UI's status polling and static files Debug, so a quiet server's log stays quiet.
-/// <c>VLO:Logging:Requests=false</c> turns the lines off. Runs outermost, so it sees the status the exception
+/// <c>VLO:Logging:Requests=false</c> turns the lines off. Runs outside the exception handler, so it sees the status the exception
 /// handler chose, and a streamed answer is timed to its last byte.
 /// </summary>
 public static partial class RequestLogMiddleware

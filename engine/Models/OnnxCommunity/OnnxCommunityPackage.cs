@@ -17,7 +17,6 @@ public static class OnnxCommunityPackage
     {
         if (!Directory.Exists(folder)) throw new ModelLoadException($"{folder}: model folder not found");
         var config = QwenVlConfig.Load(folder);
-        RequiredModelFiles.CheckModel(folder);
         var dtypes = OnnxCommunityLayout.CompleteDtypes(folder);
         if (dtypes.Count == 0)
         {
@@ -25,6 +24,7 @@ public static class OnnxCommunityPackage
                 $"onnx/{OnnxCommunityLayout.EmbedSession} and onnx/{OnnxCommunityLayout.DecoderSession} of one dtype " +
                 $"(suffixes: {string.Join(", ", OnnxCommunityLayout.Dtypes.Select(d => d.Suffix.Length == 0 ? "none" : d.Suffix))})");
         }
+        RequiredModelFiles.CheckModel(folder);
         return ModelPackage.FromManifest(folder, config, Manifest(config, dtypes));
     }
 

@@ -81,7 +81,6 @@ public sealed class ModelPackage
         var config = QwenVlConfig.Load(folder);
         var manifestPath = Path.Combine(folder, OnnxFolderName, ModelPackageManifest.FileName);
         if (!File.Exists(manifestPath)) throw new ModelLoadException($"{manifestPath}: not found; convert the checkpoint with `vl convert`");
-        RequiredModelFiles.CheckModel(folder);
         var manifest = ModelPackageManifest.Parse(File.ReadAllText(manifestPath), manifestPath);
         var package = new ModelPackage(folder, config, manifest);
         if (FamilyName(config.Family) != manifest.Family)
@@ -90,6 +89,7 @@ public sealed class ModelPackage
         {
             if (!File.Exists(path)) throw new ModelLoadException($"{manifestPath}: lists {Path.GetFileName(path)}, which is missing");
         }
+        RequiredModelFiles.CheckModel(folder);
         return package;
     }
 

@@ -58,6 +58,24 @@ public sealed class RequiredFilesTests : IDisposable
     }
 
     [Fact]
+    public void An_onnx_community_export_without_its_tokenizer_is_refused_naming_it()
+    {
+        var source = OnnxCommunity.OnnxCommunityFolders.For(QwenVlFamily.Qwen2Vl);
+        var export = Path.Combine(_folder, "export");
+        foreach (var file in Directory.GetFiles(source, "*", SearchOption.AllDirectories))
+        {
+            var copy = Path.Combine(export, Path.GetRelativePath(source, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
+            File.Copy(file, copy);
+        }
+        File.Delete(Path.Combine(export, "tokenizer.json"));
+
+        var error = Assert.Throws<ModelLoadException>(() => VisionLanguageEngine.Load(new EngineOptions { ModelPath = export, SlotCount = 1 }));
+
+        Assert.StartsWith($"{export}: the model has no tokenizer.json, which the server needs to answer.", error.Message);
+    }
+
+    [Fact]
     public void Conversion_reports_progress_over_every_checkpoint_tensor_ending_at_the_bytes_on_disk()
     {
         var package = Path.Combine(_folder, "pkg-progress");

@@ -66,11 +66,14 @@ public sealed class SetupPlanTests
         info.ArgumentList.Add("-n");
         foreach (var argument in arguments) info.ArgumentList.Add(argument);
         info.Environment.Remove("HOST");
+        // Under `make test` this runs inside make: without these, the inner make reports "Entering directory" lines.
+        foreach (var variable in new[] { "MAKELEVEL", "MAKEFLAGS", "MFLAGS", "MAKEOVERRIDES" }) info.Environment.Remove(variable);
         using var process = Process.Start(info)!;
         var output = process.StandardOutput.ReadToEnd();
         process.WaitForExit();
         Assert.Equal(0, process.ExitCode);
-        return output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Where(line => !line.StartsWith("make[", StringComparison.Ordinal)).ToArray();
     }
 
     [Fact]
