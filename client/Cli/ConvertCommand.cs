@@ -53,7 +53,9 @@ internal static class ConvertCommand
                     DecodeBlockSize = parse.GetValue(decodeBlockSize),
                     Attention = ParseAttention(parse.GetValue(attention)!),
                 };
-                var result = ModelConverter.Convert(parse.GetValue(from)!, parse.GetValue(to)!, options, step => Console.WriteLine($"convert: {step}"));
+                var result = WorkProgress.Run("convert", report => ModelConverter.Convert(parse.GetValue(from)!, parse.GetValue(to)!, options,
+                    progress: new InlineProgress<ConversionProgress>(p => report(new WorkStatus(p.Step, p.Fraction,
+                        $"{p.TensorsDone}/{p.TensorCount} tensors, {WorkProgress.Bytes(p.BytesWritten)} written")))));
                 var decode = result.DecodeDecoderPath is null ? "" : $", decode-step decoder {result.DecodeDecoderBytes / 1e6:F1} MB";
                 Console.WriteLine($"wrote variant {result.Variant}: vision {result.VisionBytes / 1e6:F1} MB, decoder {result.DecoderBytes / 1e6:F1} MB{decode} in {result.Elapsed.TotalSeconds:F1} s");
                 return 0;

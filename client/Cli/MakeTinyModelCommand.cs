@@ -24,8 +24,10 @@ internal static class MakeTinyModelCommand
             try
             {
                 var stopwatch = Stopwatch.StartNew();
-                var info = TinyModelMaker.Write(ParseFamily(parse.GetValue(family)!), TinyModelPresets.Parse(parse.GetValue(preset)!),
-                    parse.GetValue(output)!, parse.GetValue(seed), parse.GetValue(tokenizer));
+                var info = WorkProgress.Run("make-tiny-model", report => TinyModelMaker.Write(ParseFamily(parse.GetValue(family)!), TinyModelPresets.Parse(parse.GetValue(preset)!),
+                    parse.GetValue(output)!, parse.GetValue(seed), parse.GetValue(tokenizer),
+                    new InlineProgress<TinyModelProgress>(p => report(new WorkStatus("weights", p.BytesTotal == 0 ? 1 : (double)p.BytesDone / p.BytesTotal,
+                        $"{p.TensorsDone}/{p.TensorCount} tensors, {WorkProgress.Bytes(p.BytesDone)} written")))));
                 Console.WriteLine($"wrote {info.Folder}: {info.TensorCount} tensors, {info.ParameterCount:N0} parameters, {info.WeightBytes / 1e6:F1} MB bf16 in {stopwatch.Elapsed.TotalSeconds:F1} s");
                 return 0;
             }

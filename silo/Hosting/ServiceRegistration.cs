@@ -15,10 +15,12 @@ public static class ServiceRegistration
     public static IServiceCollection AddVLOrleans(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<VloOptions>().Bind(configuration.GetSection(VloOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<VloOptions>, VloOptionsValidation>();
+        services.AddHostedService<StartupNotices>();
         services.AddSingleton<InferenceGrain>();
         services.AddHostedService<EngineHostedService>();
         services.AddSingleton<ApiKeys>();
-        services.AddProblemDetails();
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = Logging.ProblemCodeNote.Record);
         services.AddExceptionHandler<ProblemMapping>();
         services.AddSignalR();
         services.AddSingleton<ServerMetrics>();
@@ -38,6 +40,7 @@ public static class ServiceRegistration
     public static WebApplication UseVLOrleans(this WebApplication app)
     {
         app.Use(RequestMetricsMiddleware.RecordAsync); // outermost: sees the status the exception handler chose
+        app.Use(Logging.RequestLogMiddleware.LogAsync); // outside the exception handler too, for the same reason
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.Use(ApiKeys.RequireKeyAsync);

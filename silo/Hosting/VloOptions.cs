@@ -5,9 +5,11 @@ namespace VLOrleans.Silo.Hosting;
 
 /// <summary>
 /// Every server setting, bound from the <c>VLO</c> configuration section (appsettings.json, or environment
-/// variables such as <c>VLO__Model__Path=/models/qwen3-vl-2b</c>), validated at start-up so bad configuration
-/// stops the process with a message instead of failing later.
-/// To add a setting: a property here with its default and a validation attribute, then read it where needed.
+/// variables such as <c>VLO__Model__Path=/models/qwen3-vl-2b</c>), validated at start-up (every nested section too,
+/// <see cref="VloOptionsValidation"/>) so bad configuration stops the process with the setting's name instead of
+/// failing later. docs/CONFIGURATION.md lists them all; a test keeps it in step with these classes.
+/// To add a setting: a property here with its default, a validation attribute and a one-line summary, a row in
+/// docs/CONFIGURATION.md, then read it where needed.
 /// </summary>
 public sealed class VloOptions
 {
@@ -20,15 +22,26 @@ public sealed class VloOptions
     /// <summary>When non-empty, every API call needs <c>Authorization: Bearer &lt;key&gt;</c>, and a session is visible only under the key that created it.</summary>
     public string[] ApiKeys { get; set; } = [];
 
+    /// <summary>Which model is served (<c>VLO:Model:…</c>).</summary>
     public ModelSettings Model { get; set; } = new();
 
+    /// <summary>The inference engine: slots, memory budgets, threads, devices (<c>VLO:Engine:…</c>).</summary>
     public EngineSettings Engine { get; set; } = new();
 
+    /// <summary>Request size and answer length limits (<c>VLO:Limits:…</c>).</summary>
     public LimitSettings Limits { get; set; } = new();
 
+    /// <summary>Chat sessions (<c>VLO:Sessions:…</c>).</summary>
     public SessionSettings Sessions { get; set; } = new();
 
+    /// <summary>The OpenAI-compatible /v1 API (<c>VLO:OpenAi:…</c>).</summary>
     public OpenAiSettings OpenAi { get; set; } = new();
+
+    /// <summary>The server's own log lines (<c>VLO:Logging:…</c>; levels are the standard <c>Logging:LogLevel:…</c>).</summary>
+    public LoggingSettings Logging { get; set; } = new();
+
+    /// <summary>Where the browser UI's files come from (<c>VLO:Web:…</c>).</summary>
+    public WebSettings Web { get; set; } = new();
 }
 
 public sealed class ModelSettings
@@ -36,20 +49,32 @@ public sealed class ModelSettings
     /// <summary>A model package folder; empty = the built-in demo model (a tiny random-weight Qwen3-VL built on first run under DataPath).</summary>
     public string Path { get; set; } = "";
 
-    /// <summary>fp32, fp16, int8 or int4; empty = the most precise variant that fits <see cref="WeightMemoryBudgetBytes"/>.</summary>
+    /// <summary>fp32, fp16, int8, int4 or w8a8 (onnx-community exports: q8, q4, …); empty = the most precise variant that fits <see cref="WeightMemoryBudgetBytes"/>.</summary>
     public string Variant { get; set; } = "";
 
+    /// <summary>Bytes of weights the automatic variant choice may load (default 8 GiB).</summary>
     [Range(1, long.MaxValue)]
     public long WeightMemoryBudgetBytes { get; set; } = 8L << 30;
 }
 
 public sealed class EngineSettings
 {
+    /// <summary>KV cache slots, i.e. sequences decoded together; 0 = as many as <see cref="KvMemoryBudgetBytes"/> holds (at most 16).</summary>
     [Range(0, 256)] public int SlotCount { get; set; }
+
+    /// <summary>Bytes of KV cache that decide the slot count when <see cref="SlotCount"/> is 0 (default 4 GiB).</summary>
     [Range(1, long.MaxValue)] public long KvMemoryBudgetBytes { get; set; } = 4L << 30;
+
+    /// <summary>Longest prompt plus answer, in tokens, one slot holds.</summary>
     [Range(64, 262_144)] public int MaxSequenceLength { get; set; } = 4096;
+
+    /// <summary>Requests that may wait for a slot; one more is refused with 429 queue_full.</summary>
     [Range(0, 100_000)] public int MaxWaitingRequests { get; set; } = 64;
+
+    /// <summary>Prompt tokens prefilled per step, so a long prompt does not stall other sessions' decoding.</summary>
     [Range(16, 8192)] public int PrefillChunkTokens { get; set; } = 256;
+
+    /// <summary>Bytes of image embeddings kept across sessions (same image = no second vision pass); 0 = no cache.</summary>
     [Range(0, long.MaxValue)] public long VisionCacheBytes { get; set; } = 512L << 20;
 
     /// <summary>false = a session's KV is not kept between its turns (benchmark baselines).</summary>
@@ -60,15 +85,23 @@ public sealed class EngineSettings
 
     /// <summary>Decode steps with more rows run on the prefill graph (see EngineOptions.DecodeGraphMaxRows).</summary>
     [Range(1, 1024)] public int DecodeGraphMaxRows { get; set; } = 7;
+
+    /// <summary>ONNX Runtime intra-op threads of the decoder; 0 = one per core.</summary>
     [Range(0, 256)] public int DecoderThreads { get; set; }
+
+    /// <summary>ONNX Runtime intra-op threads of the vision encoder; 0 = one per core.</summary>
     [Range(0, 256)] public int VisionThreads { get; set; }
+
+    /// <summary>Threads decoding and resizing images; 0 = one per core.</summary>
     [Range(0, 256)] public int PreprocessingThreads { get; set; }
 
     /// <summary>cpu or cuda (cuda needs an ONNX Runtime GPU build: point VLO_ORT_LIBRARY at it).</summary>
     [RegularExpression("^(cpu|cuda)$")] public string DecoderDevice { get; set; } = "cpu";
 
+    /// <summary>cpu or cuda, for the vision encoder.</summary>
     [RegularExpression("^(cpu|cuda)$")] public string VisionDevice { get; set; } = "cpu";
 
+    /// <summary>Which GPU the cuda devices use.</summary>
     [Range(0, 64)] public int CudaDeviceId { get; set; }
 }
 
@@ -107,6 +140,22 @@ public sealed class OpenAiSettings
 
     /// <summary>The model name /v1/models lists and responses carry.</summary>
     public string ModelName { get; set; } = "vlorleans";
+}
+
+public sealed class LoggingSettings
+{
+    /// <summary>One log line per HTTP request: method, route, status, duration, session id, problem code (never prompt
+    /// text or image bytes). Refusals log at Warning, server errors at Error, probes and static files at Debug.</summary>
+    public bool Requests { get; set; } = true;
+}
+
+public sealed class WebSettings
+{
+    /// <summary>The folder holding the UI's index.html; empty = a <c>web/</c> folder beside the executable or above it.</summary>
+    public string Path { get; set; } = "";
+
+    /// <summary>The folder holding signalr.min.js; empty = <c>.deps/web/signalr/</c> beside the executable or above it.</summary>
+    public string VendorPath { get; set; } = "";
 }
 
 /// <summary>Turns the validated settings into the engine's options.</summary>

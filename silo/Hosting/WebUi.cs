@@ -32,8 +32,9 @@ public static class WebUi
     {
         app.MapGet("/api/v1/status/history", PerformanceHistory.Get);
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(WebUi));
-        var web = FindFolder(app.Configuration["VLO:Web:Path"], "web", "index.html");
-        var vendor = FindFolder(app.Configuration["VLO:Web:VendorPath"], Path.Combine(".deps", "web", "signalr"), "signalr.min.js");
+        var settings = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<VloOptions>>().Value.Web;
+        var web = FindFolder(settings.Path, "web", "index.html");
+        var vendor = FindFolder(settings.VendorPath, Path.Combine(".deps", "web", "signalr"), "signalr.min.js");
         if (web is null)
         {
             log.LogWarning("No web UI: no web/index.html beside {BaseDirectory} or above it (set VLO:Web:Path)", AppContext.BaseDirectory);

@@ -20,6 +20,10 @@ public sealed record StatusReport(
     [property: JsonPropertyName("queue")] QueueStatus? Queue,
     [property: JsonPropertyName("sessions_active")] int? SessionsActive)
 {
+    /// <summary>Set when the server runs the built-in random-weight demo model: what that means and how to serve a real one.</summary>
+    [JsonPropertyName("demo")]
+    public DemoStatus? Demo { get; init; }
+
     public static StatusReport Build(InferenceGrain inference, ThroughputSampler throughput, VloOptions options, ISessionDirectory? sessions)
     {
         using var process = Process.GetCurrentProcess();
@@ -30,8 +34,9 @@ public sealed record StatusReport(
             engine?.Options.DecoderThreads ?? options.Engine.DecoderThreads, engine?.Options.VisionThreads ?? options.Engine.VisionThreads,
             engine?.Options.PreprocessingThreads ?? options.Engine.PreprocessingThreads);
         var uptime = (DateTime.Now - process.StartTime).TotalSeconds;
+        var demo = DemoModel.IsServed(options) ? new DemoStatus(DemoModel.Note, DemoModel.RealModelCommand) : null;
         if (engine is null)
-            return new StatusReport(false, inference.LoadError, uptime, null, device, memory, null, null, null, sessions?.ActiveCount);
+            return new StatusReport(false, inference.LoadError, uptime, null, device, memory, null, null, null, sessions?.ActiveCount) { Demo = demo };
 
         var worker = engine.Worker.Statistics;
         var cache = engine.VisionCache.Statistics;
@@ -46,7 +51,7 @@ public sealed record StatusReport(
             new VisionCacheStatus(cache.Count, cache.Bytes, cache.CapacityBytes, cache.Hits, cache.Misses, cache.Evictions, engine.Vision.EncodeCount),
             new SlotStatus(worker.Slots.Slots, worker.Slots.Busy, worker.Slots.Resident, worker.Slots.Evictions, worker.Slots.ResidentHits),
             new QueueStatus(worker.Waiting, engine.Options.MaxWaitingRequests, worker.Steps, worker.TokensGenerated, worker.PromptTokensPrefilled, throughput.TokensPerSecond),
-            sessions?.ActiveCount);
+            sessions?.ActiveCount) { Demo = demo };
     }
 
     /// <summary>Why a Qwen3-VL model runs without DeepStack, when it does: the onnx-community / transformers.js export has no
@@ -56,6 +61,10 @@ public sealed record StatusReport(
             ? $"not available: the {engine.Package.Manifest.Format} layout's graphs have no DeepStack features, so Qwen3-VL answers without them (less accurate than the original model)"
             : null;
 }
+
+public sealed record DemoStatus(
+    [property: JsonPropertyName("note")] string Note,
+    [property: JsonPropertyName("real_model_command")] string RealModelCommand);
 
 public sealed record ModelStatus(
     [property: JsonPropertyName("folder")] string Folder,

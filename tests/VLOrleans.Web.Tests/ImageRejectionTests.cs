@@ -46,7 +46,10 @@ public sealed class ImageRejectionTests(WebUiFixture ui)
             var shown = await card.InnerTextAsync();
             Assert.Contains("Not accepted", shown);
             Assert.Contains(PlainWords[code], shown);
-            Assert.Contains($"Server says: {detail}", shown);
+            // The sentence for the code says it once; the server's own (English) words would say it again, so they are
+            // the reason's tooltip rather than a second line.
+            Assert.DoesNotContain("Server says", shown);
+            Assert.Equal($"Server says: {detail}", await card.Locator(".image-facts.reason").GetAttributeAsync("title"));
             Assert.Equal(0, await card.Locator("img").CountAsync()); // no broken-image icon
         }
         await WebUiFixture.ScreenshotAsync(page, "05-image-rejected");

@@ -40,7 +40,9 @@ public sealed class LayoutTests(WebUiFixture ui)
         var status = JsonDocument.Parse(await ui.Http.GetStringAsync("/api/v1/status")).RootElement;
         await Expect(page.Locator("#status-device")).ToHaveTextAsync("CPU");
         await Expect(page.Locator("#status-dtype")).ToHaveTextAsync("fp32");
-        await Expect(page.Locator("#status-model")).ToContainTextAsync(status.GetProperty("model").GetProperty("family").GetString()!);
+        // The family in words (the status JSON has the enum name, Qwen3Vl).
+        Assert.Equal("Qwen3Vl", status.GetProperty("model").GetProperty("family").GetString());
+        await Expect(page.Locator("#status-model")).ToContainTextAsync("Qwen3-VL");
         await Expect(page.Locator("#status-threads")).ToContainTextAsync($"1 decoder · 1 vision · {status.GetProperty("device").GetProperty("processor_count").GetInt32()} CPUs");
         await Expect(page.Locator("#status-queue")).ToContainTextAsync($"/{status.GetProperty("slots").GetProperty("total").GetInt32()} generating");
         await Expect(page.Locator("#status-memory")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^\d+(\.\d)? (MB|GB)$"));

@@ -2,7 +2,7 @@
 // its thumbnail at once (a local blob: URL), then the facts the server found, or — if the server refused it — why,
 // in plain words. Uploads start immediately, so by the time the question is typed the image is usually encoded.
 import { uploadImage } from "./api.js";
-import { imageFactLines, reasonLines } from "./format.js";
+import { imageFactLines, refusalLines } from "./format.js";
 import { t } from "./i18n.js";
 
 export class Attachments {
@@ -87,13 +87,16 @@ export class Attachments {
     const lines =
       item.state === "uploading" ? [t("image.uploading")]
         : item.state === "ready" ? imageFactLines(item.image, item.file.size)
-          : [t("image.rejected"), ...reasonLines(item.error)];
+          : [t("image.rejected"), ...refusalLines(item.error)];
     for (const line of lines) {
       const fact = document.createElement("li");
       fact.textContent = line;
       facts.append(fact);
     }
-    if (item.state === "rejected") facts.classList.add("reason");
+    if (item.state === "rejected") {
+      facts.classList.add("reason");
+      if (item.error?.detail) facts.title = t("reason.server", { detail: item.error.detail });
+    }
     li.append(facts);
     const remove = document.createElement("button");
     remove.type = "button";

@@ -46,3 +46,12 @@ export function reasonLines(error) {
   const plain = t(key) === key ? t("reason.other") : t(key);
   return error?.detail && error.code !== "network" ? [plain, t("reason.server", { detail: error.detail })] : [plain];
 }
+
+/** A refused image's reason for its small card: the localised sentence alone when the code has one (the server's
+ * message says the same thing again, in English, so a card listed it twice); the server's words only for a code
+ * the UI has no sentence for. The server's words stay available as the card's tooltip (see attachments.js). */
+export function refusalLines(error) {
+  const key = `reason.${error?.code ?? "other"}`;
+  if (t(key) !== key && error?.code !== "other") return [t(key)];
+  return reasonLines(error);
+}

@@ -100,8 +100,13 @@ const STRINGS = {
     "status.queue": "Queue",
     "status.queueValue": "{waiting} waiting · {active}/{slots} generating",
     "status.cache": "Image cache hit rate",
-    "status.cacheValue": "{rate} ({hits} hits, {misses} misses)",
+    "status.cacheValue": "{rate} ({hits}, {misses})",
+    "status.hits.one": "{count} hit",
+    "status.hits.other": "{count} hits",
+    "status.misses.one": "{count} miss",
+    "status.misses.other": "{count} misses",
     "status.rate": "Speed now",
+    "status.demo": "random-weight demo",
     "status.rateValue": "{rate} tokens/s",
     "status.loading": "Model loading…",
     "status.offline": "Server unreachable",
@@ -110,6 +115,9 @@ const STRINGS = {
     "status.chart.ttft": "Time to first word, last {minutes} min",
     "status.chart.latest": "latest {value}, peak {peak}",
     "status.chart.empty": "no data yet",
+    "status.chart.emptyRate": "no answers yet — the line starts with the first",
+    "status.chart.emptyTtft": "no answers yet — one dot per answer",
+    "demo.text": "Demo model: random weights, so the answers are gibberish (every step of the pipeline is real). To serve a real model, convert one and run:",
     "connection.lost": "Connection lost — reconnecting…",
     "key.label": "This server needs an API key:",
     "key.save": "Use this key",
@@ -212,8 +220,11 @@ const STRINGS = {
     "status.queue": "队列",
     "status.queueValue": "{waiting} 个等待 · {active}/{slots} 个生成中",
     "status.cache": "图片缓存命中率",
-    "status.cacheValue": "{rate}（命中 {hits}，未命中 {misses}）",
+    "status.cacheValue": "{rate}（{hits}，{misses}）",
+    "status.hits.other": "命中 {count}",
+    "status.misses.other": "未命中 {count}",
     "status.rate": "当前速度",
+    "status.demo": "随机权重演示",
     "status.rateValue": "每秒 {rate} 个词元",
     "status.loading": "模型加载中……",
     "status.offline": "无法连接服务器",
@@ -222,6 +233,9 @@ const STRINGS = {
     "status.chart.ttft": "首字用时，最近 {minutes} 分钟",
     "status.chart.latest": "最新 {value}，峰值 {peak}",
     "status.chart.empty": "暂无数据",
+    "status.chart.emptyRate": "还没有回答——有回答后开始画线",
+    "status.chart.emptyTtft": "还没有回答——每个回答一个点",
+    "demo.text": "演示模型：权重是随机的，所以回答是乱码（流程的每一步都是真实的）。要使用真正的模型，请先转换模型，然后运行：",
     "connection.lost": "连接中断——正在重新连接……",
     "key.label": "这个服务器需要 API 密钥：",
     "key.save": "使用此密钥",
@@ -254,6 +268,13 @@ export function language() {
 export function t(key, values = {}) {
   const text = STRINGS[current][key] ?? STRINGS.en[key] ?? key;
   return text.replace(/\{(\w+)\}/g, (_, name) => (name in values ? String(values[name]) : `{${name}}`));
+}
+
+/** A count in words with the language's plural form: keys "<base>.one", "<base>.other" (… as Intl.PluralRules names
+ * them), falling back to "<base>.other"; {count} is the number. */
+export function plural(base, count) {
+  const form = new Intl.PluralRules(current === "zh" ? "zh-CN" : "en").select(count);
+  return t(STRINGS[current][`${base}.${form}`] !== undefined ? `${base}.${form}` : `${base}.other`, { count });
 }
 
 /** Switches the language, re-labels the page and tells the listeners (which re-render dynamic text). */

@@ -3,7 +3,7 @@
 // /api/v1/status and /api/v1/status/history, polled every 3 s while the page is visible.
 import { getStatus, getStatusHistory } from "./api.js";
 import { formatBytes, formatMs, formatPercent, formatRate } from "./format.js";
-import { t } from "./i18n.js";
+import { plural, t } from "./i18n.js";
 
 const POLL_MS = 3000;
 const SVG = "http://www.w3.org/2000/svg";
@@ -11,6 +11,9 @@ const W = 300;
 const H = 60;
 
 const $ = (id) => document.getElementById(id);
+
+/** The server's family names (C# enum names) as people write them. */
+const FAMILY_NAMES = { Qwen3Vl: "Qwen3-VL", Qwen25Vl: "Qwen2.5-VL", Qwen2Vl: "Qwen2-VL" };
 
 export class StatusPanel {
   #status = null;
@@ -39,10 +42,12 @@ export class StatusPanel {
     const s = this.#status;
     $("status-state").textContent = this.#offline ? t("status.offline") : s && !s.ready ? (s.load_error ?? t("status.loading")) : "";
     if (!s) return;
+    this.#demoBanner(s.demo);
     const none = t("status.none");
     $("status-device").textContent = s.device.decoder === s.device.vision ? s.device.decoder.toUpperCase()
       : `${s.device.decoder.toUpperCase()} + ${s.device.vision.toUpperCase()}`;
-    $("status-model").textContent = s.model ? `${s.model.family} · ${s.model.served_name}` : none;
+    $("status-model").textContent = s.model
+      ? `${FAMILY_NAMES[s.model.family] ?? s.model.family}${s.demo ? ` (${t("status.demo")})` : ""} · ${s.model.served_name}` : none;
     $("status-dtype").textContent = s.model?.variant ?? none;
     $("status-threads").textContent = t("status.threadsValue", {
       decoder: s.device.decoder_threads || "auto", vision: s.device.vision_threads || "auto", cpus: s.device.processor_count,
@@ -53,9 +58,17 @@ export class StatusPanel {
     const cache = s.vision_cache;
     const lookups = cache ? cache.hits + cache.misses : 0;
     $("status-cache").textContent = cache && lookups > 0
-      ? t("status.cacheValue", { rate: formatPercent(cache.hits / lookups), hits: cache.hits, misses: cache.misses }) : none;
+      ? t("status.cacheValue", { rate: formatPercent(cache.hits / lookups), hits: plural("status.hits", cache.hits), misses: plural("status.misses", cache.misses) }) : none;
     $("status-rate").textContent = s.queue ? t("status.rateValue", { rate: formatRate(s.queue.tokens_per_second) }) : none;
     this.#charts();
+  }
+
+  /** The demo banner above the chat: shown while the server says it runs the random-weight demo model. */
+  #demoBanner(demo) {
+    $("demo-banner").hidden = !demo;
+    if (!demo) return;
+    $("demo-text").textContent = t("demo.text");
+    $("demo-command").textContent = demo.real_model_command;
   }
 
   #charts() {
@@ -70,29 +83,37 @@ export class StatusPanel {
     $("chart-ttft-title").textContent = t("status.chart.ttft", { minutes });
     const rate = points.map((p) => [p.t, p.tokens_per_second]);
     const ttft = points.filter((p) => p.ttft_ms != null).map((p) => [p.t, p.ttft_ms]);
-    draw($("chart-rate"), $("chart-rate-desc"), rate, now, span, "line", (v) => `${formatRate(v)} tok/s`);
-    draw($("chart-ttft"), $("chart-ttft-desc"), ttft, now, span, "dots", formatMs);
+    draw($("chart-rate"), $("chart-rate-desc"), rate, now, span, "line", (v) => `${formatRate(v)} tok/s`, t("status.chart.emptyRate"));
+    draw($("chart-ttft"), $("chart-ttft-desc"), ttft, now, span, "dots", formatMs, t("status.chart.emptyTtft"));
   }
 }
 
-/** Draws [time, value] pairs into a 300×60 SVG: a polyline, or dots for sparse series (TTFT exists only where answers finished). */
-function draw(svg, desc, series, now, span, kind, format) {
+function line(g, cls, x1, y1, x2, y2) {
+  const el = document.createElementNS(SVG, "line");
+  el.setAttribute("class", cls);
+  for (const [name, value] of Object.entries({ x1, y1, x2, y2 })) el.setAttribute(name, String(value));
+  g.append(el);
+}
+
+/** Draws [time, value] pairs into a 300×60 SVG: a polyline, or dots for sparse series (TTFT exists only where answers
+ * finished). The axes (time along the bottom, value up the left, a dashed half-way line) are drawn whether or not
+ * there is data, so an idle server's charts read as charts; an empty one says why it is empty. */
+function draw(svg, desc, series, now, span, kind, format, emptyNote) {
   for (const old of svg.querySelectorAll("g")) old.remove();
   const g = document.createElementNS(SVG, "g");
-  const axis = document.createElementNS(SVG, "line");
-  axis.setAttribute("class", "axis");
-  axis.setAttribute("x1", "0");
-  axis.setAttribute("x2", String(W));
-  axis.setAttribute("y1", String(H - 1));
-  axis.setAttribute("y2", String(H - 1));
-  g.append(axis);
+  line(g, "grid", 0, H / 2, W, H / 2);
+  line(g, "axis", 0, H - 1, W, H - 1);
+  line(g, "axis", 1, 0, 1, H);
   const peak = Math.max(0, ...series.map(([, v]) => v));
   svg.dataset.points = String(series.length);
+  const figure = svg.closest("figure");
   if (series.length === 0 || peak === 0) {
     desc.textContent = t("status.chart.empty");
+    if (figure) figure.dataset.empty = emptyNote;
     svg.append(g);
     return;
   }
+  if (figure) delete figure.dataset.empty;
   const PAD = 4; // keeps the newest point and the peak inside the box
   const xy = ([time, value]) => [PAD + Math.max(0, 1 - (now - time) / span) * (W - 2 * PAD), H - PAD - (value / peak) * (H - 2 * PAD)];
   if (kind === "line") {

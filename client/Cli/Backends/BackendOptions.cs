@@ -13,7 +13,7 @@ internal sealed class BackendOptions
     public const string ApiKeyVariable = "VL_API_KEY";
 
     public Option<string?> Model { get; } = new("--model") { Description = "Model package folder (from `vl convert`): answer in-process, no server." };
-    public Option<string?> Server { get; } = new("--server") { Description = $"Server URL, e.g. http://localhost:5000 (default: ${ServerVariable})." };
+    public Option<string?> Server { get; } = new("--server") { Description = $"Server URL, e.g. http://localhost:8080, where `make run` listens (default: ${ServerVariable})." };
     public Option<string?> ApiKey { get; } = new("--api-key") { Description = $"API key for the server (default: ${ApiKeyVariable})." };
     public Option<string?> Variant { get; } = new("--variant") { Description = "With --model: weight variant (fp32, fp16, int8, int4); default: the most precise that fits." };
     public Option<int> Threads { get; } = new("--threads") { Description = "With --model: intra-op threads for decoder and vision (0 = one per core).", DefaultValueFactory = _ => 0 };

@@ -35,11 +35,16 @@ internal sealed class CheckpointTensors
 
     public bool Contains(string name) => _checkpoint.Contains(Resolve(name));
 
+    /// <summary>Told of every tensor the builders look up (conversion progress); null = nobody listens.</summary>
+    public ConversionProgressTracker? Progress { get; init; }
+
     public SafetensorsTensorInfo Info(string name)
     {
         var resolved = Resolve(name);
         if (!_checkpoint.Contains(resolved)) throw new ModelLoadException($"the checkpoint lacks tensor '{resolved}'");
-        return _checkpoint.GetInfo(resolved);
+        var info = _checkpoint.GetInfo(resolved);
+        Progress?.Touched(info);
+        return info;
     }
 
     public SafetensorsFile File(string name) => _checkpoint.FileOf(Resolve(name));

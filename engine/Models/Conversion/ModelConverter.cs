@@ -39,9 +39,11 @@ public static class ModelConverter
         "chat_template.json", "chat_template.jinja",
     ];
 
-    /// <exception cref="ModelLoadException">Missing or corrupt checkpoint, unsupported family, or a package of another model at <paramref name="to"/>.</exception>
+    /// <exception cref="ModelLoadException">Missing or corrupt checkpoint (config.json, tokenizer.json and preprocessor_config.json
+    /// are required), unsupported family, or a package of another model at <paramref name="to"/>.</exception>
     /// <exception cref="ArgumentException">Invalid options.</exception>
-    public static ConversionResult Convert(string from, string to, ConversionOptions options, Action<string>? log = null)
+    /// <param name="progress">Told of each checkpoint tensor as conversion reaches it (for a progress bar and an ETA).</param>
+    public static ConversionResult Convert(string from, string to, ConversionOptions options, Action<string>? log = null, IProgress<ConversionProgress>? progress = null)
     {
         options.Validate();
         log ??= _ => { };
@@ -50,7 +52,9 @@ public static class ModelConverter
         var config = QwenVlConfig.Load(from);
         var spec = SpecFor(config.Family);
         using var checkpoint = SafetensorsCheckpoint.Open(from);
-        var tensors = new CheckpointTensors(checkpoint);
+        var tracker = new ConversionProgressTracker(progress, checkpoint.TensorNames.Select(checkpoint.GetInfo).ToList(), secondTextPass: options.DecodeGraphOptions is not null);
+        var tensors = new CheckpointTensors(checkpoint) { Progress = tracker };
+        RequiredModelFiles.CheckCheckpoint(from); // before anything is written to the package folder
 
         var onnxFolder = Path.Combine(to, ModelPackage.OnnxFolderName);
         Directory.CreateDirectory(onnxFolder);
@@ -68,6 +72,7 @@ public static class ModelConverter
         }
 
         log("embed_tokens");
+        tracker.Step("embed_tokens", onnxFolder);
         var embed = WriteEmbeddingTable(tensors, spec.EmbedTokensTensor, Path.Combine(onnxFolder, "embed_tokens.safetensors"), reuse: existing is not null);
 
         var variant = options.Weights.ToName();
@@ -83,12 +88,15 @@ public static class ModelConverter
         try
         {
             log($"vision ({variant})");
+            tracker.Step($"vision ({variant})", staging);
             (visionInputs, visionOutputs) = WriteGraph(Path.Combine(staging, visionFile), "vision", b => spec.BuildVision(b, config, tensors, linear));
             log($"decoder ({variant})");
+            tracker.Step($"decoder ({variant})", staging);
             (decoderInputs, decoderOutputs) = WriteGraph(Path.Combine(staging, decoderFile), "decoder", b => spec.BuildDecoder(b, config, tensors, linear, options));
             if (decodeOptions is not null)
             {
                 log($"decoder for decode steps ({decodeOptions.Weights.ToName()}, block {decodeOptions.BlockSize})");
+                tracker.Step($"decode-step decoder ({decodeOptions.Weights.ToName()})", staging, newPass: true);
                 var decodeLinear = new LinearLayerWriter(tensors, decodeOptions);
                 var (decodeInputs, decodeOutputs) = WriteGraph(Path.Combine(staging, decodeFile!), "decoder", b => spec.BuildDecoder(b, config, tensors, decodeLinear, decodeOptions));
                 if (!decodeInputs.SequenceEqual(decoderInputs, GraphTensorEntryComparer.Instance) || !decodeOutputs.SequenceEqual(decoderOutputs, GraphTensorEntryComparer.Instance))
@@ -157,6 +165,7 @@ public static class ModelConverter
         };
         File.WriteAllText(manifestPath + ".tmp", manifest.ToJson());
         File.Move(manifestPath + ".tmp", manifestPath, overwrite: true);
+        tracker.Finish(onnxFolder);
 
         var visionPath = Path.Combine(onnxFolder, visionFile);
         var decoderPath = Path.Combine(onnxFolder, decoderFile);

@@ -24,6 +24,7 @@ public static class OnnxCommunityPackage
                 $"onnx/{OnnxCommunityLayout.EmbedSession} and onnx/{OnnxCommunityLayout.DecoderSession} of one dtype " +
                 $"(suffixes: {string.Join(", ", OnnxCommunityLayout.Dtypes.Select(d => d.Suffix.Length == 0 ? "none" : d.Suffix))})");
         }
+        RequiredModelFiles.CheckModel(folder);
         return ModelPackage.FromManifest(folder, config, Manifest(config, dtypes));
     }
 

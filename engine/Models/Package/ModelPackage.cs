@@ -74,7 +74,7 @@ public sealed class ModelPackage
     /// onnx-community layout, see <see cref="OnnxCommunity.OnnxCommunityPackage"/>).</summary>
     internal static ModelPackage FromManifest(string folder, QwenVlConfig config, ModelPackageManifest manifest) => new(folder, config, manifest);
 
-    /// <exception cref="ModelLoadException">Missing config/manifest, a manifest naming missing files, or a family mismatch.</exception>
+    /// <exception cref="ModelLoadException">Missing config/manifest/tokenizer/preprocessor config, a manifest naming missing files, or a family mismatch.</exception>
     public static ModelPackage Open(string folder)
     {
         if (!Directory.Exists(folder)) throw new ModelLoadException($"{folder}: model folder not found");
@@ -89,6 +89,7 @@ public sealed class ModelPackage
         {
             if (!File.Exists(path)) throw new ModelLoadException($"{manifestPath}: lists {Path.GetFileName(path)}, which is missing");
         }
+        RequiredModelFiles.CheckModel(folder);
         return package;
     }
 

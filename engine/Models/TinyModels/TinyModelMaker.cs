@@ -4,6 +4,9 @@ using VLOrleans.Engine.Models.Safetensors;
 
 namespace VLOrleans.Engine.Models.TinyModels;
 
+/// <summary>How far <see cref="TinyModelMaker.Write"/> is: tensors and bytes of weights written out of the totals.</summary>
+public sealed record TinyModelProgress(int TensorsDone, int TensorCount, long BytesDone, long BytesTotal);
+
 /// <summary>What <see cref="TinyModelMaker.Write"/> produced.</summary>
 public sealed record TinyModelInfo(string Folder, long ParameterCount, long WeightBytes, int TensorCount);
 
@@ -30,7 +33,9 @@ public static class TinyModelMaker
     /// <summary>Writes the checkpoint into <paramref name="folder"/> (created if needed; earlier weight files there are replaced).</summary>
     /// <param name="tokenizerFolder">Folder holding tokenizer.json and tokenizer_config.json; null = the repository's
     /// <c>.deps/tokenizer-qwen3</c>, found by walking up from the program's folder.</param>
-    public static TinyModelInfo Write(QwenVlFamily family, TinyModelPreset preset, string folder, ulong seed = 0, string? tokenizerFolder = null)
+    /// <param name="progress">Told after each tensor is written (the 2b preset takes minutes).</param>
+    public static TinyModelInfo Write(QwenVlFamily family, TinyModelPreset preset, string folder, ulong seed = 0, string? tokenizerFolder = null,
+        IProgress<TinyModelProgress>? progress = null)
     {
         var spec = SpecFor(family);
         var tokenizer = TinyModelTokenizer.Locate(tokenizerFolder);
@@ -44,8 +49,14 @@ public static class TinyModelMaker
 
         var (weightStd, normNoiseStd) = spec.InitScale(preset);
         var tensors = spec.Tensors(preset);
-        var sources = tensors.Select(t => new SafetensorsTensorSource(t.Name, SafetensorsDType.BF16, t.Shape,
-            stream => WriteRandom(stream, t, seed, weightStd, normNoiseStd))).ToList();
+        var totalBytes = tensors.Sum(t => t.ElementCount * 2);
+        var (tensorsDone, bytesDone) = (0, 0L);
+        var sources = tensors.Select(t => new SafetensorsTensorSource(t.Name, SafetensorsDType.BF16, t.Shape, stream =>
+        {
+            WriteRandom(stream, t, seed, weightStd, normNoiseStd);
+            bytesDone += t.ElementCount * 2; // bf16
+            progress?.Report(new TinyModelProgress(++tensorsDone, tensors.Count, bytesDone, totalBytes));
+        })).ToList();
         SafetensorsWriter.WriteSharded(folder, sources, MaxShardBytes, new Dictionary<string, string> { ["format"] = "pt" });
         return new TinyModelInfo(folder, tensors.Sum(t => t.ElementCount), sources.Sum(s => s.ByteLength), tensors.Count);
     }

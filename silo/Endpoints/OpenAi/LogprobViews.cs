@@ -24,7 +24,12 @@ public sealed class LogprobViews(QwenTokenizer tokenizer, IReadOnlyList<int> sto
     // Ids past the tokenizer's vocabulary (padding rows of the embedding table) stand for no text.
     private bool IsText(int id) => (uint)id < (uint)tokenizer.VocabularyCount;
 
-    private string Text(int id) => IsText(id) ? tokenizer.Decode([id]) : "";
+    /// <summary>The token string of an id past the tokenizer's vocabulary (a padding row of the embedding table, which a
+    /// random-weight model does pick): a stable, recognisable name in the style of Qwen's reserved tokens rather than an
+    /// empty string, which reads as a bug. Its <c>bytes</c> stay empty: it adds nothing to the answer.</summary>
+    public static string PlaceholderText(int id) => $"<|unused_{id}|>";
+
+    private string Text(int id) => IsText(id) ? tokenizer.Decode([id]) : PlaceholderText(id);
 
     private int[] Bytes(int id)
     {

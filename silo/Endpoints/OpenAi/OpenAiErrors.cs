@@ -35,6 +35,7 @@ public static class OpenAiErrors
 
     public static IResult Result(int status, string code, string message, string? param, HttpContext http)
     {
+        Logging.ProblemCodeNote.Record(http, code);
         if (status == StatusCodes.Status429TooManyRequests)
         {
             var seconds = http.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<Hosting.VloOptions>>().Value.Limits.RetryAfterSeconds;

@@ -143,6 +143,8 @@ public sealed class ModelPackageTests : IDisposable
         var config = File.ReadAllText(Path.Combine(TinyModelFiles.Qwen3VlTiny, "config.json")).Replace("\"model_type\": \"qwen3_vl\"", $"\"model_type\": \"{modelType}\"");
         File.WriteAllText(Path.Combine(other, "config.json"), config);
         File.Copy(Path.Combine(TinyModelFiles.Qwen3VlTiny, "model.safetensors"), Path.Combine(other, "model.safetensors"));
+        // A complete checkpoint but for the family (conversion refuses one without its tokenizer or preprocessor config first).
+        foreach (var file in RequiredModelFiles.Names) File.Copy(Path.Combine(TinyModelFiles.Qwen3VlTiny, file), Path.Combine(other, file));
         var error = Assert.Throws<ModelLoadException>(() => ModelConverter.Convert(other, Path.Combine(_folder, "pkg"), new ConversionOptions()));
         Assert.Contains(message, error.Message);
     }
