@@ -18,9 +18,9 @@ public sealed record StatusReport(
     [property: JsonPropertyName("vision_cache")] VisionCacheStatus? VisionCache,
     [property: JsonPropertyName("slots")] SlotStatus? Slots,
     [property: JsonPropertyName("queue")] QueueStatus? Queue,
-    [property: JsonPropertyName("sessions_active")] int? SessionsActive)
+    [property: JsonPropertyName("sessions_active")] int SessionsActive)
 {
-    public static StatusReport Build(InferenceGrain inference, ThroughputSampler throughput, VloOptions options, ISessionDirectory? sessions)
+    public static StatusReport Build(InferenceGrain inference, ThroughputSampler throughput, VloOptions options, ActiveSessionCount sessions)
     {
         using var process = Process.GetCurrentProcess();
         var engine = inference.IsReady ? inference.Engine : null;
@@ -31,7 +31,7 @@ public sealed record StatusReport(
             engine?.Options.PreprocessingThreads ?? options.Engine.PreprocessingThreads);
         var uptime = (DateTime.Now - process.StartTime).TotalSeconds;
         if (engine is null)
-            return new StatusReport(false, inference.LoadError, uptime, null, device, memory, null, null, null, sessions?.ActiveCount);
+            return new StatusReport(false, inference.LoadError, uptime, null, device, memory, null, null, null, sessions.Read());
 
         var worker = engine.Worker.Statistics;
         var cache = engine.VisionCache.Statistics;
@@ -46,7 +46,7 @@ public sealed record StatusReport(
             new VisionCacheStatus(cache.Count, cache.Bytes, cache.CapacityBytes, cache.Hits, cache.Misses, cache.Evictions, engine.Vision.EncodeCount),
             new SlotStatus(worker.Slots.Slots, worker.Slots.Busy, worker.Slots.Resident, worker.Slots.Evictions, worker.Slots.ResidentHits),
             new QueueStatus(worker.Waiting, engine.Options.MaxWaitingRequests, worker.Steps, worker.TokensGenerated, worker.PromptTokensPrefilled, throughput.TokensPerSecond),
-            sessions?.ActiveCount);
+            sessions.Read());
     }
 
     /// <summary>Why a Qwen3-VL model runs without DeepStack, when it does: the onnx-community / transformers.js export has no
