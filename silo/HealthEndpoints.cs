@@ -14,7 +14,7 @@ public static class HealthEndpoints
     {
         app.MapGet("/healthz", Alive);
         app.MapGet("/readyz", Ready);
-        app.MapGet("/metrics", Metrics);
+        app.MapMetrics();
         app.MapGet("/api/v1/status", Status);
         return app;
     }
@@ -31,9 +31,6 @@ public static class HealthEndpoints
             extensions: new Dictionary<string, object?> { ["code"] = ProblemCodes.ModelNotReady });
     }
 
-    public static ContentHttpResult Metrics(ServerMetrics metrics, ThroughputSampler throughput, InferenceGrain inference, HttpContext context) =>
-        TypedResults.Text(MetricsExposition.Render(metrics, throughput, inference, context.RequestServices.GetService<ISessionDirectory>()), PrometheusText.ContentType);
-
-    public static Ok<StatusReport> Status(InferenceGrain inference, ThroughputSampler throughput, IOptions<VloOptions> options, HttpContext context) =>
-        TypedResults.Ok(StatusReport.Build(inference, throughput, options.Value, context.RequestServices.GetService<ISessionDirectory>()));
+    public static Ok<StatusReport> Status(InferenceGrain inference, ThroughputSampler throughput, IOptions<VloOptions> options, ActiveSessionCount sessions) =>
+        TypedResults.Ok(StatusReport.Build(inference, throughput, options.Value, sessions));
 }

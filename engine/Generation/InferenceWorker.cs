@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using VLOrleans.Engine.Generation.Kv;
 using VLOrleans.Engine.Generation.Sampling;
+using VLOrleans.Engine.Generation.Telemetry;
 
 namespace VLOrleans.Engine.Generation;
 
@@ -21,21 +22,30 @@ public sealed class InferenceWorker : IAsyncDisposable
     private readonly Dictionary<long, SequenceOutput> _outputs = [];
     private readonly Lock _outputsGate = new();
     private readonly Thread _thread;
+    private readonly bool _ownsMetrics;
     private float[] _logits = [];
     private long _steps;
     private long _tokensGenerated;
     private long _promptTokensPrefilled;
 
-    public InferenceWorker(IModelRunner runner, Scheduler scheduler, Func<ITokenStreamDecoder> newDecoder)
+    /// <param name="metrics">Where finished generations are recorded and the worker's gauges live (the engine's);
+    /// without one the worker makes its own and disposes it.</param>
+    public InferenceWorker(IModelRunner runner, Scheduler scheduler, Func<ITokenStreamDecoder> newDecoder, EngineMetrics? metrics = null)
     {
         _runner = runner;
         _scheduler = scheduler;
         _newDecoder = newDecoder;
+        _ownsMetrics = metrics is null;
+        Metrics = metrics ?? new EngineMetrics();
+        EngineGauges.ObserveWorker(Metrics.Meter, this);
         _thread = new Thread(Loop) { IsBackground = true, Name = "vlo-inference" };
         _thread.Start();
     }
 
     public Scheduler Scheduler => _scheduler;
+
+    /// <summary>Where every generation this worker ends is recorded, once, as it ends.</summary>
+    public EngineMetrics Metrics { get; }
 
     public WorkerStatistics Statistics => new(
         Interlocked.Read(ref _steps), Interlocked.Read(ref _tokensGenerated), Interlocked.Read(ref _promptTokensPrefilled),
@@ -210,20 +220,25 @@ public sealed class InferenceWorker : IAsyncDisposable
 
     private void Complete(Sequence sequence, FinishReason reason, PromptTokens? resident)
     {
-        if (sequence.State != SequenceState.Finished) _scheduler.Finish(sequence, resident);
         var output = TakeOutput(sequence);
-        if (output is null) return;
         var elapsed = sequence.Clock.Elapsed;
         var timings = new GenerationTimings(sequence.AdmittedAt ?? elapsed, sequence.FirstTokenAt ?? elapsed, elapsed);
-        var usage = new GenerationUsage(sequence.PromptLength, sequence.PromptReused, sequence.Generated.Count);
-        output.Writer.TryWrite(new GenerationCompleted(reason, usage, timings));
+        var completed = new GenerationCompleted(reason, new GenerationUsage(sequence.PromptLength, sequence.PromptReused, sequence.Generated.Count), timings);
+        // Recorded once (only the call that took the output), before the slot frees and before the caller hears of
+        // it: whoever sees either sees the answer counted.
+        if (output is not null) Metrics.RecordCompletion(completed);
+        if (sequence.State != SequenceState.Finished) _scheduler.Finish(sequence, resident);
+        if (output is null) return;
+        output.Writer.TryWrite(completed);
         output.Writer.TryComplete();
     }
 
     private void Fail(Sequence sequence, Exception error)
     {
+        var output = TakeOutput(sequence);
+        if (output is not null) Metrics.RecordFailure();
         if (sequence.State != SequenceState.Finished) _scheduler.Finish(sequence, null);
-        TakeOutput(sequence)?.Writer.TryComplete(error);
+        output?.Writer.TryComplete(error);
     }
 
     private SequenceOutput OutputOf(Sequence sequence)
@@ -243,6 +258,7 @@ public sealed class InferenceWorker : IAsyncDisposable
         await Task.Run(() => _thread.Join()).ConfigureAwait(false);
         _stop.Dispose();
         _wake.Dispose();
+        if (_ownsMetrics) Metrics.Dispose();
     }
 
     private sealed record SequenceOutput(ChannelWriter<GenerationEvent> Writer, ITokenStreamDecoder Decoder, StopStringMatcher Stops);

@@ -1,6 +1,7 @@
 using VLOrleans.Engine.Generation.Constraints;
 using VLOrleans.Engine.Generation.Kv;
 using VLOrleans.Engine.Generation.Runner;
+using VLOrleans.Engine.Generation.Telemetry;
 using VLOrleans.Engine.Generation.Vision;
 using VLOrleans.Engine.Imaging;
 using VLOrleans.Engine.Imaging.Preprocessing;
@@ -42,6 +43,7 @@ public sealed class VisionLanguageEngine : IAsyncDisposable
         Defaults = defaults;
         Decoder = new ImageDecoder(options.ImageLimits);
         VisionCache = new VisionEmbeddingCache(options.VisionCacheBytes);
+        EngineGauges.ObserveVision(worker.Metrics.Meter, VisionCache, vision);
         ModelId = $"{Path.GetFullPath(package.Folder)}#{variant}";
         Constraints = new OutputConstraintCache(() => TokenVocabulary.For(tokenizer, runner.VocabSize, defaults.StopTokenIds));
     }
@@ -78,6 +80,9 @@ public sealed class VisionLanguageEngine : IAsyncDisposable
 
     public InferenceWorker Worker { get; }
 
+    /// <summary>The engine's meter (<see cref="EngineMetrics.MeterName"/>) and what it has recorded.</summary>
+    public EngineMetrics Metrics => Worker.Metrics;
+
     public GenerationDefaults Defaults { get; }
 
     public int SlotCount { get; }
@@ -102,6 +107,7 @@ public sealed class VisionLanguageEngine : IAsyncDisposable
 
         IVisionEncoder? vision = null;
         IModelRunner? runner = null;
+        var metrics = new EngineMetrics();
         try
         {
             var visionOptions = SessionOptions(options.VisionDevice, options.VisionThreads, options.CudaDeviceId);
@@ -116,13 +122,14 @@ public sealed class VisionLanguageEngine : IAsyncDisposable
                 PrefillChunkTokens = options.PrefillChunkTokens,
                 MaxSequenceLength = options.MaxSequenceLength,
             });
-            var worker = new InferenceWorker(runner, scheduler, () => new DetokenizerStream(tokenizer));
+            var worker = new InferenceWorker(runner, scheduler, () => new DetokenizerStream(tokenizer), metrics);
             return new VisionLanguageEngine(package, variant, options, tokenizer, processor, vision, runner, slots, worker, defaults);
         }
         catch
         {
             vision?.Dispose();
             runner?.Dispose();
+            metrics.Dispose();
             throw;
         }
     }
@@ -232,5 +239,6 @@ public sealed class VisionLanguageEngine : IAsyncDisposable
         await Worker.DisposeAsync().ConfigureAwait(false);
         _runner.Dispose();
         Vision.Dispose();
+        Metrics.Dispose(); // made by Load and lent to the worker, which does not dispose what it was given
     }
 }

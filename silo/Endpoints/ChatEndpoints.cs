@@ -7,7 +7,6 @@ using VLOrleans.Engine.Text;
 using VLOrleans.Grains.Inference;
 using VLOrleans.Silo.Errors;
 using VLOrleans.Silo.Hosting;
-using VLOrleans.Silo.Observability;
 
 namespace VLOrleans.Silo.Endpoints;
 
@@ -24,7 +23,7 @@ public static class ChatEndpoints
         return app;
     }
 
-    public static async Task<Ok<OneShotAnswer>> AskAsync(HttpContext http, InferenceGrain inference, ServerMetrics metrics, IOptions<VloOptions> options)
+    public static async Task<Ok<OneShotAnswer>> AskAsync(HttpContext http, InferenceGrain inference, IOptions<VloOptions> options)
     {
         var settings = options.Value;
         var cancellation = http.RequestAborted;
@@ -48,7 +47,6 @@ public static class ChatEndpoints
         await foreach (var e in answer.ReadAllAsync(cancellation))
         {
             if (e is TokenGenerated token) text.Append(token.TextDelta);
-            else if (e is GenerationCompleted done) metrics.RecordGeneration(done);
         }
         return TypedResults.Ok(new OneShotAnswer(text.ToString(), DateTimeOffset.UtcNow, settings.OpenAi.ModelName));
     }

@@ -9,7 +9,6 @@ using VLOrleans.Grains.Inference;
 using VLOrleans.Silo.Endpoints.OpenAi;
 using VLOrleans.Silo.Errors;
 using VLOrleans.Silo.Hosting;
-using VLOrleans.Silo.Observability;
 
 namespace VLOrleans.Silo.Endpoints;
 
@@ -32,7 +31,7 @@ public static class OpenAiEndpoints
     }
 
     /// <summary>The dependencies every handler here uses (bound from DI with <c>[AsParameters]</c>).</summary>
-    public sealed record Services(InferenceGrain Inference, ImageUrlLoader Images, ServerMetrics Metrics, IOptions<VloOptions> Settings)
+    public sealed record Services(InferenceGrain Inference, ImageUrlLoader Images, IOptions<VloOptions> Settings)
     {
         public VloOptions Options => Settings.Value;
     }
@@ -69,34 +68,24 @@ public static class OpenAiEndpoints
         var logprobs = chat.Settings.Logprobs ? new LogprobViews(engine.Tokenizer, engine.Defaults.StopTokenIds, chat.Settings.IgnoreEos) : null;
         var model = s.Options.OpenAi.ModelName;
         if (request.Stream)
-            return TypedResults.ServerSentEvents(StreamChunksAsync(stream, id, created, model, logprobs, request.StreamOptions?.IncludeUsage ?? false, s.Metrics, cancellation));
+            return TypedResults.ServerSentEvents(StreamChunksAsync(stream, id, created, model, logprobs, request.StreamOptions?.IncludeUsage ?? false, cancellation));
 
         var text = new StringBuilder();
         var entries = logprobs is null ? null : new List<TokenLogprobView>();
-        var completed = false;
-        try
+        await foreach (var e in stream.ReadAllAsync(cancellation))
         {
-            await foreach (var e in stream.ReadAllAsync(cancellation))
+            switch (e)
             {
-                switch (e)
-                {
-                    case TokenGenerated token:
-                        text.Append(token.TextDelta);
-                        if (logprobs?.Of(token) is { } entry) entries!.Add(entry);
-                        break;
-                    case GenerationCompleted done:
-                        completed = true;
-                        s.Metrics.RecordGeneration(done);
-                        var choice = new ChatCompletionChoice(0, new AssistantMessage(text.ToString()), entries is null ? null : new ChoiceLogprobs(entries), FinishReasonOf(done.Reason));
-                        return TypedResults.Ok(new ChatCompletion(id, created, model, [choice], Usage(done.Usage)) { SystemFingerprint = Fingerprint(engine) });
-                }
+                case TokenGenerated token:
+                    text.Append(token.TextDelta);
+                    if (logprobs?.Of(token) is { } entry) entries!.Add(entry);
+                    break;
+                case GenerationCompleted done:
+                    var choice = new ChatCompletionChoice(0, new AssistantMessage(text.ToString()), entries is null ? null : new ChoiceLogprobs(entries), FinishReasonOf(done.Reason));
+                    return TypedResults.Ok(new ChatCompletion(id, created, model, [choice], Usage(done.Usage)) { SystemFingerprint = Fingerprint(engine) });
             }
-            throw new OperationCanceledException("the generation ended without a completion", cancellation);
         }
-        finally
-        {
-            if (!completed) s.Metrics.RecordAbandoned();
-        }
+        throw new OperationCanceledException("the generation ended without a completion", cancellation);
     }
 
     /// <summary>
@@ -105,12 +94,11 @@ public static class OpenAiEndpoints
     /// then <c>[DONE]</c>. A model failure mid-stream becomes an error object in the stream, since the 200 is sent.
     /// </summary>
     private static async IAsyncEnumerable<string> StreamChunksAsync(GenerationStream stream, string id, long created, string model, LogprobViews? logprobs,
-        bool includeUsage, ServerMetrics metrics, [EnumeratorCancellation] CancellationToken cancellationToken)
+        bool includeUsage, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         string Chunk(ChunkDelta delta, ChoiceLogprobs? lp, string? finish) =>
             JsonSerializer.Serialize(new ChatCompletionChunk(id, created, model, [new ChunkChoice(0, delta, lp, finish)], null), Json);
 
-        var completed = false;
         yield return Chunk(new ChunkDelta("assistant", ""), null, null);
         var events = stream.ReadAllAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
         try
@@ -140,8 +128,6 @@ public static class OpenAiEndpoints
                 }
                 else if (next is GenerationCompleted done)
                 {
-                    completed = true;
-                    metrics.RecordGeneration(done);
                     yield return Chunk(new ChunkDelta(null, null), null, FinishReasonOf(done.Reason));
                     if (includeUsage) yield return JsonSerializer.Serialize(new ChatCompletionChunk(id, created, model, [], Usage(done.Usage)), Json);
                     break;
@@ -155,7 +141,6 @@ public static class OpenAiEndpoints
         finally
         {
             await events.DisposeAsync();
-            if (!completed) metrics.RecordAbandoned();
         }
         yield return "[DONE]";
     }

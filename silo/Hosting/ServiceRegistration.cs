@@ -23,9 +23,7 @@ public static class ServiceRegistration
         services.AddProblemDetails(o => o.CustomizeProblemDetails = Logging.ProblemCodeNote.Record);
         services.AddExceptionHandler<ProblemMapping>();
         services.AddSignalR();
-        services.AddSingleton<ServerMetrics>();
-        services.AddSingleton<ThroughputSampler>();
-        services.AddHostedService(sp => sp.GetRequiredService<ThroughputSampler>());
+        services.AddVloMetrics(); // System.Diagnostics.Metrics + the Prometheus exporter (Observability/MetricsRegistration.cs)
         services.AddSingleton<ImageUrlLoader>();
         // No redirects: an allowed host must not be able to send the fetch on to a host that is not allowed.
         services.AddHttpClient(ImageUrlLoader.HttpClientName, c => c.Timeout = ImageUrlLoader.FetchTimeout)

@@ -1,7 +1,5 @@
-using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.StaticFiles;
 using Microsoft.Extensions.FileProviders;
-using VLOrleans.Contracts;
 using VLOrleans.Silo.Observability;
 
 namespace VLOrleans.Silo.Hosting;
@@ -24,7 +22,6 @@ public static class WebUi
     {
         services.AddSingleton<PerformanceHistory>();
         services.AddHostedService(sp => sp.GetRequiredService<PerformanceHistory>());
-        services.Configure<HubOptions>(o => o.AddFilter<SessionTurnTimingsFilter>());
         return services;
     }
 
@@ -78,26 +75,5 @@ public static class WebUi
             if (File.Exists(Path.Combine(candidate, marker))) return candidate;
         }
         return null;
-    }
-
-    /// <summary>Feeds the status chart the time to first token of every hub answer (session asks do not pass through
-    /// <see cref="ServerMetrics"/>): it watches the <c>done</c> item of the <c>Ask</c> stream, changing nothing.</summary>
-    private sealed class SessionTurnTimingsFilter(PerformanceHistory history) : IHubFilter
-    {
-        public async ValueTask<object?> InvokeMethodAsync(HubInvocationContext context, Func<HubInvocationContext, ValueTask<object?>> next)
-        {
-            var result = await next(context).ConfigureAwait(false);
-            return result is IAsyncEnumerable<AskStreamItem> items ? Observe(items) : result;
-        }
-
-        private async IAsyncEnumerable<AskStreamItem> Observe(IAsyncEnumerable<AskStreamItem> items)
-        {
-            await foreach (var item in items.ConfigureAwait(false))
-            {
-                if (item is { Type: "done", Turn.Timings: { } timings } && item.Turn.Usage is { CompletionTokens: > 0 })
-                    history.RecordTimeToFirstToken(timings.TimeToFirstTokenMs);
-                yield return item;
-            }
-        }
     }
 }

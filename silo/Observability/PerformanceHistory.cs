@@ -1,5 +1,7 @@
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
+using VLOrleans.Engine.Generation.Telemetry;
+using VLOrleans.Grains.Inference;
 
 namespace VLOrleans.Silo.Observability;
 
@@ -7,32 +9,17 @@ namespace VLOrleans.Silo.Observability;
 /// The last 10 minutes of the node's speed, for the web UI's status chart (<c>GET /api/v1/status/history</c>): every
 /// 2 s one point with the generated tokens per second (<see cref="ThroughputSampler"/>, all streams) and the mean
 /// time to first token of the answers that finished in those 2 s (null when none did). 300 points × 3 numbers is a
-/// few KB, so the ring is kept always, whether or not a browser looks. TTFTs come from the OpenAI and chat routes
-/// (the <see cref="ServerMetrics.TimeToFirstToken"/> histogram's count/sum deltas) and from session turns, which
-/// report theirs through <see cref="RecordTimeToFirstToken"/> (session asks do not go through ServerMetrics).
+/// few KB, so the ring is kept always, whether or not a browser looks. TTFTs are the engine's running totals
+/// (<see cref="EngineMetrics.Totals"/>, every answer whatever its endpoint), read as differences between points.
 /// </summary>
-public sealed class PerformanceHistory(ThroughputSampler throughput, ServerMetrics metrics) : BackgroundService
+public sealed class PerformanceHistory(ThroughputSampler throughput, InferenceGrain inference) : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(2);
     private const int PointCount = 300; // 10 min at 2 s
 
     private readonly Lock _gate = new();
     private readonly Queue<PerformancePoint> _points = new();
-    private long _seenHistogramCount;
-    private double _seenHistogramSum;
-    private long _sessionCount;
-    private double _sessionSumMs;
-
-    /// <summary>One answer's time to first token (session turns; the other routes are read from <see cref="ServerMetrics"/>).</summary>
-    public void RecordTimeToFirstToken(double milliseconds)
-    {
-        if (!(milliseconds >= 0)) return;
-        lock (_gate)
-        {
-            _sessionCount++;
-            _sessionSumMs += milliseconds;
-        }
-    }
+    private CompletionTotals _seen;
 
     /// <summary>The points, oldest first.</summary>
     public PerformanceHistoryView Snapshot()
@@ -43,15 +30,12 @@ public sealed class PerformanceHistory(ThroughputSampler throughput, ServerMetri
     /// <summary>Takes one point now (the timer calls it every <see cref="Interval"/>).</summary>
     public void Sample()
     {
-        var (_, count, sum) = metrics.TimeToFirstToken.Snapshot();
+        var totals = inference.IsReady ? inference.Engine.Metrics.Totals : default;
         lock (_gate)
         {
-            var answers = count - _seenHistogramCount + _sessionCount;
-            var totalMs = (sum - _seenHistogramSum) * 1000 + _sessionSumMs;
-            _seenHistogramCount = count;
-            _seenHistogramSum = sum;
-            _sessionCount = 0;
-            _sessionSumMs = 0;
+            var answers = totals.TimedAnswerCount - _seen.TimedAnswerCount;
+            var totalMs = (totals.TimeToFirstTokenSecondsSum - _seen.TimeToFirstTokenSecondsSum) * 1000;
+            _seen = totals;
             _points.Enqueue(new PerformancePoint(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), Math.Round(throughput.TokensPerSecond, 2),
                 answers > 0 ? Math.Round(totalMs / answers, 1) : null));
             while (_points.Count > PointCount) _points.Dequeue();

@@ -23,7 +23,7 @@ public static class RequestMetricsMiddleware
         {
             route ??= (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "unmatched";
             var status = context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted ? 499 : context.Response.StatusCode;
-            context.RequestServices.GetRequiredService<ServerMetrics>().RecordRequest(route, context.Request.Method, status, clock.Elapsed);
+            context.RequestServices.GetRequiredService<SiloMetrics>().RecordRequest(route, context.Request.Method, status, clock.Elapsed);
         }
     }
 }

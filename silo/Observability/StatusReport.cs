@@ -18,13 +18,13 @@ public sealed record StatusReport(
     [property: JsonPropertyName("vision_cache")] VisionCacheStatus? VisionCache,
     [property: JsonPropertyName("slots")] SlotStatus? Slots,
     [property: JsonPropertyName("queue")] QueueStatus? Queue,
-    [property: JsonPropertyName("sessions_active")] int? SessionsActive)
+    [property: JsonPropertyName("sessions_active")] int SessionsActive)
 {
     /// <summary>Set when the server runs the built-in random-weight demo model: what that means and how to serve a real one.</summary>
     [JsonPropertyName("demo")]
     public DemoStatus? Demo { get; init; }
 
-    public static StatusReport Build(InferenceGrain inference, ThroughputSampler throughput, VloOptions options, ISessionDirectory? sessions)
+    public static StatusReport Build(InferenceGrain inference, ThroughputSampler throughput, VloOptions options, ActiveSessionCount sessions)
     {
         using var process = Process.GetCurrentProcess();
         var engine = inference.IsReady ? inference.Engine : null;
@@ -36,7 +36,7 @@ public sealed record StatusReport(
         var uptime = (DateTime.Now - process.StartTime).TotalSeconds;
         var demo = DemoModel.IsServed(options) ? new DemoStatus(DemoModel.Note, DemoModel.RealModelCommand) : null;
         if (engine is null)
-            return new StatusReport(false, inference.LoadError, uptime, null, device, memory, null, null, null, sessions?.ActiveCount) { Demo = demo };
+            return new StatusReport(false, inference.LoadError, uptime, null, device, memory, null, null, null, sessions.Read()) { Demo = demo };
 
         var worker = engine.Worker.Statistics;
         var cache = engine.VisionCache.Statistics;
@@ -51,7 +51,7 @@ public sealed record StatusReport(
             new VisionCacheStatus(cache.Count, cache.Bytes, cache.CapacityBytes, cache.Hits, cache.Misses, cache.Evictions, engine.Vision.EncodeCount),
             new SlotStatus(worker.Slots.Slots, worker.Slots.Busy, worker.Slots.Resident, worker.Slots.Evictions, worker.Slots.ResidentHits),
             new QueueStatus(worker.Waiting, engine.Options.MaxWaitingRequests, worker.Steps, worker.TokensGenerated, worker.PromptTokensPrefilled, throughput.TokensPerSecond),
-            sessions?.ActiveCount) { Demo = demo };
+            sessions.Read()) { Demo = demo };
     }
 
     /// <summary>Why a Qwen3-VL model runs without DeepStack, when it does: the onnx-community / transformers.js export has no

@@ -119,7 +119,7 @@ public sealed class ObservabilityTests(TinyServerFixture fixture)
         // Histograms: cumulative buckets ending in +Inf equal to _count.
         foreach (var name in new[] { "vlo_time_to_first_token_seconds", "vlo_request_latency_seconds", "vlo_decode_tokens_per_second" })
         {
-            Assert.Contains($"# TYPE {name} histogram", text);
+            Assert.Equal("histogram", metrics.TypeOf(name));
             var buckets = metrics.Series.Where(s => s.StartsWith(name + "_bucket{", StringComparison.Ordinal)).Select(s => metrics[s]).ToArray();
             Assert.Equal(buckets.Order(), buckets);
             Assert.Equal(metrics[name + "_count"], metrics[name + "_bucket{le=\"+Inf\"}"]);
