@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using VLOrleans.Contracts;
 using VLOrleans.Grains.Inference;
+using VLOrleans.Grains.Sessions;
 using VLOrleans.Silo.Hosting;
 using VLOrleans.Silo.Observability;
 
@@ -32,8 +33,8 @@ public static class HealthEndpoints
     }
 
     public static ContentHttpResult Metrics(ServerMetrics metrics, ThroughputSampler throughput, InferenceGrain inference, HttpContext context) =>
-        TypedResults.Text(MetricsExposition.Render(metrics, throughput, inference, context.RequestServices.GetService<ISessionDirectory>()), PrometheusText.ContentType);
+        TypedResults.Text(MetricsExposition.Render(metrics, throughput, inference, context.RequestServices.GetService<ActiveSessions>()), PrometheusText.ContentType);
 
     public static Ok<StatusReport> Status(InferenceGrain inference, ThroughputSampler throughput, IOptions<VloOptions> options, HttpContext context) =>
-        TypedResults.Ok(StatusReport.Build(inference, throughput, options.Value, context.RequestServices.GetService<ISessionDirectory>()));
+        TypedResults.Ok(StatusReport.Build(inference, throughput, options.Value, context.RequestServices.GetService<ActiveSessions>()));
 }

@@ -196,7 +196,7 @@ public sealed class VisionLanguageEngine : IAsyncDisposable
                 image++;
                 used = 0;
             }
-            if (image == images.Count) throw new GenerationRejectedException("image_mismatch", "The conversation has more image tokens than images were given.");
+            if (image == images.Count) throw new GenerationRejectedException(GenerationRejection.ImageMismatch, "The conversation has more image tokens than images were given.");
             tags[i] = images[image].Tag;
             used++;
         }

@@ -15,20 +15,15 @@ internal sealed partial class ChatSessionGrain
     /// <paramref name="dropOldest"/> oldest) + question as chat messages.</summary>
     private async Task<PreparedTurn> PrepareTurnAsync(AskRequest request, int dropOldest, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrWhiteSpace(request.Text)) throw new ArgumentException("text must not be empty.", nameof(request));
-        var engine = _inference.Engine;
+        if (string.IsNullOrWhiteSpace(request.Text)) throw SessionProblems.Invalid("text must not be empty.");
+        var engine = inference.Engine;
         var settings = Settings(request, engine.Defaults);
-        KeptTurn[] history;
-        string[] imageIds;
-        lock (_gate)
-        {
-            history = [.. _kept.Skip(dropOldest)];
-            imageIds = request.ImageIds is { } requested
-                ? [.. requested.Distinct(StringComparer.Ordinal)]
-                : [.. _images.Values.Where(l => l.NextTurnIndex >= _nextTurnIndex).Select(l => l.Image.Id)];
-            foreach (var id in imageIds)
-                if (!_images.ContainsKey(id)) throw new ImageNotFoundException(Id, id);
-        }
+        KeptTurn[] history = [.. _kept.Skip(dropOldest)];
+        string[] imageIds = request.ImageIds is { } requested
+            ? [.. requested.Distinct(StringComparer.Ordinal)]
+            : [.. _images.Values.Where(l => l.NextTurnIndex >= _nextTurnIndex).Select(l => l.Image.Id)];
+        foreach (var id in imageIds)
+            if (!_images.ContainsKey(id)) throw new ImageNotFoundException(Id, id);
 
         var messages = new List<ChatMessage>();
         var images = new List<PreparedImage>();
@@ -40,16 +35,12 @@ internal sealed partial class ChatSessionGrain
             var parts = new List<ChatContent>();
             foreach (var id in ids)
             {
-                var prepared = await EnsurePreparedAsync(engine, id, cancellationToken).ConfigureAwait(false);
+                var prepared = await EnsurePreparedAsync(engine, id, cancellationToken);
                 images.Add(prepared);
                 parts.Add(new ImageContent(id));
                 if (!seen.Add(id)) continue;
-                bool wasCached;
-                lock (_gate)
-                {
-                    if (!_unreported.TryGetValue(id, out wasCached)) wasCached = true; // held since an earlier turn: reused
-                    else reported.Add(id);
-                }
+                if (!_unreported.TryGetValue(id, out var wasCached)) wasCached = true; // held since an earlier turn: reused
+                else reported.Add(id);
                 if (wasCached) hits++;
                 else encodes++;
             }
@@ -58,10 +49,10 @@ internal sealed partial class ChatSessionGrain
         }
         foreach (var kept in history)
         {
-            messages.Add(await UserMessage(kept.Question, kept.ImageIds).ConfigureAwait(false));
+            messages.Add(await UserMessage(kept.Question, kept.ImageIds));
             messages.Add(ChatMessage.Assistant(kept.Answer));
         }
-        messages.Add(await UserMessage(request.Text, imageIds).ConfigureAwait(false));
+        messages.Add(await UserMessage(request.Text, imageIds));
         LastPrompt = messages;
         return new PreparedTurn(engine, messages, images, settings, imageIds, hits, encodes, reported, history.Length);
     }
@@ -70,20 +61,16 @@ internal sealed partial class ChatSessionGrain
     /// a deactivation, or once its turn left the ring buffer).</summary>
     private async Task<PreparedImage> EnsurePreparedAsync(VisionLanguageEngine engine, string imageId, CancellationToken cancellationToken)
     {
-        lock (_gate)
-            if (_prepared.TryGetValue(imageId, out var held)) return held;
-        var bytes = await _store.GetImageBytesAsync(imageId, cancellationToken).ConfigureAwait(false) ?? throw new ImageNotFoundException(Id, imageId);
-        var prepared = await engine.PrepareImageAsync(bytes, cancellationToken).ConfigureAwait(false);
-        lock (_gate)
-        {
-            if (_prepared.TryAdd(imageId, prepared)) _unreported[imageId] = prepared.WasCached;
-            return _prepared[imageId];
-        }
+        if (_prepared.TryGetValue(imageId, out var held)) return held;
+        var bytes = await store.GetImageBytesAsync(imageId, cancellationToken) ?? throw new ImageNotFoundException(Id, imageId);
+        var prepared = await engine.PrepareImageAsync(bytes, cancellationToken);
+        if (_prepared.TryAdd(imageId, prepared)) _unreported[imageId] = prepared.WasCached;
+        return _prepared[imageId];
     }
 
     private GenerationSettings Settings(AskRequest request, GenerationDefaults defaults)
     {
-        if (request.MaxTokens is <= 0) throw new ArgumentException("max_tokens must be positive.", nameof(request));
+        if (request.MaxTokens is <= 0) throw SessionProblems.Invalid("max_tokens must be positive.");
         var sampling = defaults.Sampling with
         {
             Temperature = request.Temperature ?? defaults.Sampling.Temperature,
@@ -91,8 +78,16 @@ internal sealed partial class ChatSessionGrain
             TopK = request.TopK ?? defaults.Sampling.TopK,
             Seed = request.Seed ?? defaults.Sampling.Seed,
         };
-        sampling.Validate();
-        var maxTokens = Math.Min(request.MaxTokens ?? _options.DefaultAnswerTokens, _options.MaxAnswerTokens);
+        try
+        {
+            sampling.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            // Only the request's own sampling values are validated here: a bad one is the caller's error (400).
+            throw SessionProblems.Invalid(e.Message);
+        }
+        var maxTokens = Math.Min(request.MaxTokens ?? options.DefaultAnswerTokens, options.MaxAnswerTokens);
         return new GenerationSettings { MaxTokens = maxTokens, Sampling = sampling, IgnoreEos = request.IgnoreEos };
     }
 }

@@ -29,6 +29,24 @@ public sealed class VloOptions
     public SessionSettings Sessions { get; set; } = new();
 
     public OpenAiSettings OpenAi { get; set; } = new();
+
+    public OrleansSettings Orleans { get; set; } = new();
+}
+
+public sealed class OrleansSettings
+{
+    /// <summary>Silo-to-silo port; 0 = a free port chosen at start-up (one node on localhost clustering needs no fixed one).</summary>
+    [Range(0, 65535)] public int SiloPort { get; set; }
+
+    /// <summary>Port for Orleans clients (web nodes, issue 18); 0 = a free port chosen at start-up.</summary>
+    [Range(0, 65535)] public int GatewayPort { get; set; }
+
+    [Required] public string ClusterId { get; set; } = "vlorleans";
+
+    [Required] public string ServiceId { get; set; } = "vlorleans";
+
+    /// <summary>The Orleans Dashboard at /dashboard (behind the API key when keys are configured).</summary>
+    public bool DashboardEnabled { get; set; } = true;
 }
 
 public sealed class ModelSettings
@@ -92,7 +110,7 @@ public sealed class SessionSettings
     /// <summary>Most recent turns kept in the prompt (older turns leave it; their images are released unless still referenced).</summary>
     [Range(1, 1000)] public int RecentTurns { get; set; } = 8;
 
-    /// <summary>An idle session's actor is deactivated after this long (its state stays in the store).</summary>
+    /// <summary>An idle session grain is collected by Orleans after this long (its state stays in the store).</summary>
     [Range(1, 86_400)] public int IdleTimeoutSeconds { get; set; } = 600;
 
     /// <summary>false = a session lets go of its images' embeddings after each turn, so a follow-up re-encodes them

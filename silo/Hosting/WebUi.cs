@@ -86,14 +86,14 @@ public static class WebUi
         public async ValueTask<object?> InvokeMethodAsync(HubInvocationContext context, Func<HubInvocationContext, ValueTask<object?>> next)
         {
             var result = await next(context).ConfigureAwait(false);
-            return result is IAsyncEnumerable<AskStreamItem> items ? Observe(items) : result;
+            return result is IAsyncEnumerable<AskEvent> items ? Observe(items) : result;
         }
 
-        private async IAsyncEnumerable<AskStreamItem> Observe(IAsyncEnumerable<AskStreamItem> items)
+        private async IAsyncEnumerable<AskEvent> Observe(IAsyncEnumerable<AskEvent> items)
         {
             await foreach (var item in items.ConfigureAwait(false))
             {
-                if (item is { Type: "done", Turn.Timings: { } timings } && item.Turn.Usage is { CompletionTokens: > 0 })
+                if (item is AskCompleted { Turn: { Timings: { } timings, Usage.CompletionTokens: > 0 } })
                     history.RecordTimeToFirstToken(timings.TimeToFirstTokenMs);
                 yield return item;
             }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using VLOrleans.Contracts;
 using VLOrleans.Grains.Inference;
+using VLOrleans.Grains.Sessions;
 
 namespace VLOrleans.Silo.Observability;
 
@@ -11,7 +12,7 @@ namespace VLOrleans.Silo.Observability;
 /// </summary>
 public static class MetricsExposition
 {
-    public static string Render(ServerMetrics server, ThroughputSampler throughput, InferenceGrain inference, ISessionDirectory? sessions)
+    public static string Render(ServerMetrics server, ThroughputSampler throughput, InferenceGrain inference, ActiveSessions? sessions)
     {
         var text = new PrometheusText();
 

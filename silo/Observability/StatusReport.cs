@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using VLOrleans.Contracts;
 using VLOrleans.Engine.Generation;
 using VLOrleans.Grains.Inference;
+using VLOrleans.Grains.Sessions;
 using VLOrleans.Silo.Hosting;
 
 namespace VLOrleans.Silo.Observability;
@@ -20,7 +21,7 @@ public sealed record StatusReport(
     [property: JsonPropertyName("queue")] QueueStatus? Queue,
     [property: JsonPropertyName("sessions_active")] int? SessionsActive)
 {
-    public static StatusReport Build(InferenceGrain inference, ThroughputSampler throughput, VloOptions options, ISessionDirectory? sessions)
+    public static StatusReport Build(InferenceGrain inference, ThroughputSampler throughput, VloOptions options, ActiveSessions? sessions)
     {
         using var process = Process.GetCurrentProcess();
         var engine = inference.IsReady ? inference.Engine : null;
