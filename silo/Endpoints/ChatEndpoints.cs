@@ -3,7 +3,6 @@ using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using VLOrleans.Engine.Generation;
-using VLOrleans.Engine.Text;
 using VLOrleans.Grains.Inference;
 using VLOrleans.Silo.Errors;
 using VLOrleans.Silo.Hosting;
@@ -34,16 +33,9 @@ public static class ChatEndpoints
             throw RequestRejectedException.Invalid($"max_tokens must be between 1 and {settings.Limits.MaxAnswerTokens}.", "max_tokens");
 
         var engine = inference.Engine;
-        var parts = new List<ChatContent>();
-        var images = new List<PreparedImage>();
-        if (!string.IsNullOrEmpty(request.Image))
-        {
-            images.Add(await engine.PrepareImageAsync(Base64(request.Image), cancellation));
-            parts.Add(new ImageContent());
-        }
-        parts.Add(new TextContent(request.Question));
-
-        var answer = engine.Ask([ChatMessage.User([.. parts])], images, new GenerationSettings { MaxTokens = request.MaxTokens ?? 512 }, sessionKey: null, cancellation);
+        PreparedImage[] images = string.IsNullOrEmpty(request.Image) ? [] : [await engine.PrepareImageAsync(Base64(request.Image), cancellation)];
+        var (messages, prepared) = ConversationPrompt.Build([new ConversationTurn(request.Question, images)]);
+        var answer = engine.Ask(messages, prepared, ConversationPrompt.Settings(engine.Defaults, request.MaxTokens ?? 512), sessionKey: null, cancellation);
         var text = new StringBuilder();
         await foreach (var e in answer.ReadAllAsync(cancellation))
         {

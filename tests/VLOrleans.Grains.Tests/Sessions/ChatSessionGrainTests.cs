@@ -118,7 +118,9 @@ public sealed class ChatSessionGrainTests(DefaultCluster cluster) : IClassFixtur
         Assert.Equal(ProblemKind.ImageRejected, corrupt.Kind);
         var before = await session.GetAsync("k");
 
+        var firstHolder = cluster.HolderOf(session).SiloAddress;
         await cluster.Cluster.DeactivateAsync(session);
+        var reads = cluster.Store.ImageByteReads;
         var after = await session.GetAsync("k");
         Assert.Equal(Json(before.Turns), Json(after.Turns));
         Assert.Equal("lake.jpg", Assert.Single(after.Images).FileName);
@@ -126,6 +128,10 @@ public sealed class ChatSessionGrainTests(DefaultCluster cluster) : IClassFixtur
         Assert.Equal([image.Id], (await session.GetAsync("k")).Turns[2].ImageIds);
         Assert.Equal(3, next.Index);
         Assert.Equal(3, cluster.Instance(session).LastPrompt.Count); // turn 1 (from the store) + its answer + the question
+        // Back on the silo whose vision cache encoded turn 1's image, the image is found there by its id (the pixel
+        // hash): its bytes are not read (nor decoded, nor hashed) again. On the other silo they are read once.
+        var sameSilo = cluster.HolderOf(session).SiloAddress.Equals(firstHolder);
+        Assert.Equal(reads + (sameSilo ? 0 : 1), cluster.Store.ImageByteReads);
 
         await session.DeleteAsync("k");
         await Assert.ThrowsAsync<SessionNotFoundException>(() => session.GetAsync("k"));

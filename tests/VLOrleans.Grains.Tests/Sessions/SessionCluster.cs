@@ -30,16 +30,19 @@ public abstract class SessionCluster : IAsyncLifetime
 
     public string StorePath => Path.Combine(_folder, "sessions.db");
 
+    /// <summary>The store both silos share (one SQLite file, as a cluster shares one database).</summary>
+    public CountingSessionStore Store { get; private set; } = null!;
+
     public async Task InitializeAsync()
     {
         var builder = new InProcessTestClusterBuilder(2);
         var options = Options;
-        var storePath = StorePath;
+        var store = Store = new CountingSessionStore(SqliteSessionStore.Open(StorePath));
         var (slots, maxLength) = (SlotCount, MaxSequenceLength);
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddChatSessions(options);
-            silo.Services.AddSingleton<ISessionStore>(_ => SqliteSessionStore.Open(storePath));
+            silo.Services.AddSingleton<ISessionStore>(store);
             silo.Services.AddSingleton(_ =>
             {
                 var inference = new InferenceGrain();
@@ -64,6 +67,7 @@ public abstract class SessionCluster : IAsyncLifetime
     {
         await Cluster.StopAllSilosAsync();
         await Cluster.DisposeAsync();
+        await Store.DisposeAsync();
         try { Directory.Delete(_folder, recursive: true); } catch (IOException) { }
     }
 

@@ -18,7 +18,7 @@ public sealed class IdleCollectionTests(IdleCluster cluster) : IClassFixture<Idl
     public async Task An_idle_session_is_collected_and_releases_its_embeddings_and_kv()
     {
         var session = await cluster.CreateAsync();
-        await session.AddImageAsync("", Photo("pillow__hopper.png"), null);
+        await session.AddImageAsync("", Photo("skimage__chelsea.png"), null);
         await AnswerAsync(session, Greedy("What is this?"));
         var silo = cluster.HolderOf(session);
         var engine = EngineOf(silo);
