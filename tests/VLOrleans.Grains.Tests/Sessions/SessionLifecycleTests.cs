@@ -73,3 +73,19 @@ public sealed class FailoverTests : IAsyncLifetime
         Assert.Equal(expected.ToString(), answer2);
     }
 }
+
+/// <summary>The stateless one-shot worker: runs on the silo it is called on, refuses bad input with typed problems.</summary>
+public sealed class OneShotGrainTests(DefaultCluster cluster) : IClassFixture<DefaultCluster>
+{
+    [Fact]
+    public async Task A_one_shot_answers_within_its_token_budget_and_refuses_a_bad_image_with_a_typed_problem()
+    {
+        var oneShot = cluster.Grains.GetGrain<Contracts.IOneShotGrain>(0);
+        var answer = await oneShot.AskAsync(new Contracts.OneShotRequest("What is in this picture?", Photo("sam__truck.jpg"), 4));
+        Assert.Contains(answer.FinishReason, new[] { "stop", "length" });
+
+        var refused = await Assert.ThrowsAsync<Contracts.RequestProblemException>(() =>
+            oneShot.AskAsync(new Contracts.OneShotRequest("and this?", [0x89, 0x50, 0x4E, 0x47, 0, 1, 2], 4)));
+        Assert.Equal(Contracts.ProblemKind.ImageRejected, refused.Kind);
+    }
+}
