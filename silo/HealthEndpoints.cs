@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using VLOrleans.Contracts;
 using VLOrleans.Grains.Inference;
+using VLOrleans.Grains.Sessions;
 using VLOrleans.Silo.Hosting;
 using VLOrleans.Silo.Observability;
 

@@ -6,6 +6,7 @@ using VLOrleans.Silo.Hubs;
 // Content root = the executable's folder, so appsettings.json is found whatever the working directory (make run, tests).
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.Services.AddVLOrleans(builder.Configuration);
+builder.AddVLOrleansSilo();
 builder.Services.AddWebUi();
 
 var app = builder.Build();
@@ -16,6 +17,7 @@ app.MapOpenAiEndpoints();
 app.MapChatEndpoints();
 app.MapSessionEndpoints();
 app.MapHub<SessionHub>("/hubs/chat");
+app.MapDashboard();
 app.Run();
 
 /// <summary>Entry point; declared partial so functional tests can host the real program.</summary>

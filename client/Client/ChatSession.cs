@@ -5,7 +5,6 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using VLOrleans.Client.Http;
-using VLOrleans.Contracts;
 
 namespace VLOrleans.Client;
 

@@ -1,6 +1,5 @@
 using System.Net.Http.Headers;
 using VLOrleans.Client.Http;
-using VLOrleans.Contracts;
 
 namespace VLOrleans.Client;
 

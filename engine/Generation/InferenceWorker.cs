@@ -68,7 +68,7 @@ public sealed class InferenceWorker : IAsyncDisposable
         if (!_scheduler.TryEnqueue(sequence))
         {
             lock (_outputsGate) _outputs.Remove(sequence.Id);
-            throw new GenerationRejectedException("queue_full", $"The server is busy: {_scheduler.Options.MaxWaiting} requests are already waiting. Retry shortly.");
+            throw new GenerationRejectedException(GenerationRejection.QueueFull, $"The server is busy: {_scheduler.Options.MaxWaiting} requests are already waiting. Retry shortly.");
         }
         // Wake the loop now, and again when the caller cancels so a cancelled wait frees its place promptly.
         _wake.Release();
@@ -79,19 +79,19 @@ public sealed class InferenceWorker : IAsyncDisposable
     private void Validate(GenerationRequest request)
     {
         request.Sampling.Validate();
-        if (request.Prompt.Count == 0) throw new GenerationRejectedException("empty_prompt", "The prompt is empty.");
-        if (request.MaxTokens < 1) throw new GenerationRejectedException("invalid_max_tokens", "max_tokens must be at least 1.");
+        if (request.Prompt.Count == 0) throw new GenerationRejectedException(GenerationRejection.EmptyPrompt, "The prompt is empty.");
+        if (request.MaxTokens < 1) throw new GenerationRejectedException(GenerationRejection.InvalidMaxTokens, "max_tokens must be at least 1.");
         if (request.PositionIds.Length != 3 * request.Prompt.Count)
             throw new ArgumentException($"PositionIds must hold 3 × {request.Prompt.Count} values", nameof(request));
         if (request.Constraint is { } constraint && constraint.MinTokens > request.MaxTokens)
         {
-            throw new GenerationRejectedException("max_tokens_too_small",
+            throw new GenerationRejectedException(GenerationRejection.MaxTokensTooSmall,
                 $"The requested output format needs at least {constraint.MinTokens} tokens, but max_tokens is {request.MaxTokens}.");
         }
         var limit = _scheduler.Options.MaxSequenceLength;
         if (request.Prompt.Count + request.MaxTokens > limit)
         {
-            throw new GenerationRejectedException("context_length_exceeded",
+            throw new GenerationRejectedException(GenerationRejection.ContextLengthExceeded,
                 $"The prompt has {request.Prompt.Count} tokens and asks for up to {request.MaxTokens} more, but a conversation can hold at most {limit}. Shorten the conversation or lower max_tokens.");
         }
     }

@@ -43,10 +43,13 @@ public sealed class VisionLanguageEngine : IAsyncDisposable
         Defaults = defaults;
         Decoder = new ImageDecoder(options.ImageLimits);
         VisionCache = new VisionEmbeddingCache(options.VisionCacheBytes);
+        _preparedIndex = new PreparedImageIndex();
         EngineGauges.ObserveVision(worker.Metrics.Meter, VisionCache, vision);
         ModelId = $"{Path.GetFullPath(package.Folder)}#{variant}";
         Constraints = new OutputConstraintCache(() => TokenVocabulary.For(tokenizer, runner.VocabSize, defaults.StopTokenIds));
     }
+
+    private readonly PreparedImageIndex _preparedIndex;
 
     public ModelPackage Package { get; }
 
@@ -175,8 +178,18 @@ public sealed class VisionLanguageEngine : IAsyncDisposable
             var processed = await Task.Run(() => Processor.Process(image), cancellationToken).ConfigureAwait(false);
             return await Vision.EncodeAsync(processed.PixelValues, (grid.T, grid.H, grid.W), cancellationToken).ConfigureAwait(false);
         }).ConfigureAwait(false);
-        return new PreparedImage(decoded.Facts, new GridThw(grid.T, grid.H, grid.W), embeddings, cached);
+        var gridThw = new GridThw(grid.T, grid.H, grid.W);
+        _preparedIndex.Remember(decoded.Facts, gridThw, key, VisionCache);
+        return new PreparedImage(decoded.Facts, gridThw, embeddings, cached);
     }
+
+    /// <summary>
+    /// The prepared form of an image this engine prepared before, by its id (the pixel hash), while the vision cache
+    /// still holds its embeddings — without the bytes: nothing is read, decoded or hashed again. False when the engine
+    /// never prepared it or the cache let its embeddings go; then prepare it from its bytes.
+    /// </summary>
+    public bool TryReusePrepared(string contentHash, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out PreparedImage? image) =>
+        _preparedIndex.TryGet(contentHash, VisionCache, out image);
 
     /// <summary>
     /// Renders the conversation with the model's chat template, expands each image to its tokens, computes M-RoPE
@@ -208,7 +221,7 @@ public sealed class VisionLanguageEngine : IAsyncDisposable
                 image++;
                 used = 0;
             }
-            if (image == images.Count) throw new GenerationRejectedException("image_mismatch", "The conversation has more image tokens than images were given.");
+            if (image == images.Count) throw new GenerationRejectedException(GenerationRejection.ImageMismatch, "The conversation has more image tokens than images were given.");
             tags[i] = images[image].Tag;
             used++;
         }

@@ -1,42 +1,49 @@
+using System.Security.Cryptography;
+
 namespace VLOrleans.Contracts;
 
 /// <summary>
-/// One chat session (one actor per session id, activated on first use, deactivated when idle). It holds the
-/// session's images and the ring buffer of its most recent turns, and runs one turn at a time.
+/// One chat session: a grain keyed by the session id (32 lowercase hex digits, 128 random bits). It holds the
+/// session's images, their embeddings and the ring buffer of its most recent turns on the silo that activated it, and
+/// answers one question at a time. Every call names the caller's <c>owner</c> (an API-key hash, or "" when keys are
+/// off): a session is invisible — <see cref="SessionNotFoundException"/> — to every owner but its creator.
 /// </summary>
-public interface IChatSessionGrain
+[Alias("vlo.IChatSessionGrain")]
+public interface IChatSessionGrain : IGrainWithStringKey
 {
-    /// <summary>The session id (128-bit random, hex).</summary>
-    string Id { get; }
+    /// <summary>Creates the session (the store's row) for <paramref name="owner"/>; the id is the grain's key.</summary>
+    [Alias("Create")]
+    Task CreateAsync(string owner, CancellationToken cancellationToken = default);
 
     /// <summary>The session's turns and images.</summary>
-    Task<SessionView> GetAsync(CancellationToken cancellationToken = default);
+    [Alias("Get")]
+    Task<SessionView> GetAsync(string owner, CancellationToken cancellationToken = default);
 
     /// <summary>Decodes, validates and stores an image; its embeddings are computed (or found in the cache) now,
-    /// so the next question starts at once. Throws the engine's image rejection for bad bytes.</summary>
+    /// so the next question starts at once. Throws <see cref="RequestProblemException"/> (image rejected) for bad bytes.</summary>
     /// <param name="bytes">The encoded image, already size-checked by the caller.</param>
-    Task<ImageView> AddImageAsync(ReadOnlyMemory<byte> bytes, string? fileName, CancellationToken cancellationToken = default);
+    [Alias("AddImage")]
+    Task<ImageView> AddImageAsync(string owner, byte[] bytes, string? fileName, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Asks a question. The stream yields <see cref="AskDelta"/>s then one <see cref="AskCompleted"/>; the turn pair
-    /// is persisted when it completes. Throws <see cref="SessionBusyException"/> at once while another turn runs;
-    /// cancelling stops generation and frees the slot (nothing is persisted for a cancelled turn).
+    /// is stored when it completes. Throws <see cref="SessionBusyException"/> while another turn runs (also while an
+    /// earlier enumeration is still open); stopping the enumeration (dispose or cancel) stops the generation and frees
+    /// the slot, and nothing is stored for that turn.
     /// </summary>
-    IAsyncEnumerable<AskEvent> AskAsync(AskRequest request, CancellationToken cancellationToken = default);
+    [Alias("Ask")]
+    IAsyncEnumerable<AskEvent> AskAsync(string owner, AskRequest request, CancellationToken cancellationToken = default);
 
     /// <summary>Deletes the session, its turns and its references to images.</summary>
-    Task DeleteAsync(CancellationToken cancellationToken = default);
+    [Alias("Delete")]
+    Task DeleteAsync(string owner, CancellationToken cancellationToken = default);
 }
 
-/// <summary>A second question arrived while a turn was running (HTTP 409, code <c>session_busy</c>).</summary>
-public sealed class SessionBusyException(string sessionId)
-    : Exception($"Session {sessionId} is already answering a question; wait for it to finish or cancel it.")
+/// <summary>Session ids: 32 lowercase hex digits (128 random bits). Anything else cannot name a session, so callers
+/// answer "not found" without activating a grain for it.</summary>
+public static class SessionIds
 {
-    public string SessionId { get; } = sessionId;
-}
+    public static string New() => RandomNumberGenerator.GetHexString(32, lowercase: true);
 
-/// <summary>No session with that id is visible to the caller (HTTP 404, code <c>session_not_found</c>).</summary>
-public sealed class SessionNotFoundException(string sessionId) : Exception($"No session {sessionId}.")
-{
-    public string SessionId { get; } = sessionId;
+    public static bool IsValid(string? id) => id is { Length: 32 } && id.All(char.IsAsciiHexDigitLower);
 }

@@ -9,9 +9,3 @@ public sealed record SessionCreated([property: JsonPropertyName("id")] string Id
 public sealed record AskAnswer(
     [property: JsonPropertyName("session_id")] string SessionId,
     [property: JsonPropertyName("turn")] TurnView Turn);
-
-/// <summary>One item of the hub's answer stream: <c>{"type":"delta","text":…}</c>, then one <c>{"type":"done","turn":…}</c>.</summary>
-public sealed record AskStreamItem(
-    [property: JsonPropertyName("type")] string Type,
-    [property: JsonPropertyName("text")] string? Text,
-    [property: JsonPropertyName("turn")] TurnView? Turn);

@@ -3,46 +3,51 @@ using System.Text.Json.Serialization;
 namespace VLOrleans.Contracts;
 
 /// <summary>A chat session as the API shows it: its turns (oldest first) and its images.</summary>
+[GenerateSerializer, Immutable, Alias("vlo.SessionView")]
 public sealed record SessionView(
-    [property: JsonPropertyName("id")] string Id,
-    [property: JsonPropertyName("created_at")] DateTimeOffset CreatedAt,
-    [property: JsonPropertyName("turns")] IReadOnlyList<TurnView> Turns,
-    [property: JsonPropertyName("images")] IReadOnlyList<ImageView> Images);
+    [property: Id(0), JsonPropertyName("id")] string Id,
+    [property: Id(1), JsonPropertyName("created_at")] DateTimeOffset CreatedAt,
+    [property: Id(2), JsonPropertyName("turns")] IReadOnlyList<TurnView> Turns,
+    [property: Id(3), JsonPropertyName("images")] IReadOnlyList<ImageView> Images);
 
 /// <summary>One message of a session. Assistant turns carry usage and timings.</summary>
+[GenerateSerializer, Immutable, Alias("vlo.TurnView")]
 public sealed record TurnView(
-    [property: JsonPropertyName("index")] int Index,
-    [property: JsonPropertyName("role")] string Role,
-    [property: JsonPropertyName("text")] string Text,
-    [property: JsonPropertyName("image_ids")] IReadOnlyList<string> ImageIds,
-    [property: JsonPropertyName("created_at")] DateTimeOffset CreatedAt,
-    [property: JsonPropertyName("finish_reason")] string? FinishReason = null,
-    [property: JsonPropertyName("usage")] UsageView? Usage = null,
-    [property: JsonPropertyName("timings")] TimingsView? Timings = null);
+    [property: Id(0), JsonPropertyName("index")] int Index,
+    [property: Id(1), JsonPropertyName("role")] string Role,
+    [property: Id(2), JsonPropertyName("text")] string Text,
+    [property: Id(3), JsonPropertyName("image_ids")] IReadOnlyList<string> ImageIds,
+    [property: Id(4), JsonPropertyName("created_at")] DateTimeOffset CreatedAt,
+    [property: Id(5), JsonPropertyName("finish_reason")] string? FinishReason = null,
+    [property: Id(6), JsonPropertyName("usage")] UsageView? Usage = null,
+    [property: Id(7), JsonPropertyName("timings")] TimingsView? Timings = null);
 
 /// <summary>An image of a session: its id (the content hash of its decoded pixels) and what the decoder learned.</summary>
+[GenerateSerializer, Immutable, Alias("vlo.ImageView")]
 public sealed record ImageView(
-    [property: JsonPropertyName("id")] string Id,
-    [property: JsonPropertyName("format")] string Format,
-    [property: JsonPropertyName("width")] int Width,
-    [property: JsonPropertyName("height")] int Height,
-    [property: JsonPropertyName("bytes")] long Bytes,
-    [property: JsonPropertyName("orientation")] int Orientation,
-    [property: JsonPropertyName("had_alpha")] bool HadAlpha,
-    [property: JsonPropertyName("camera")] string? Camera,
-    [property: JsonPropertyName("taken_at")] string? TakenAt,
-    [property: JsonPropertyName("image_tokens")] int ImageTokens,
-    [property: JsonPropertyName("file_name")] string? FileName = null);
+    [property: Id(0), JsonPropertyName("id")] string Id,
+    [property: Id(1), JsonPropertyName("format")] string Format,
+    [property: Id(2), JsonPropertyName("width")] int Width,
+    [property: Id(3), JsonPropertyName("height")] int Height,
+    [property: Id(4), JsonPropertyName("bytes")] long Bytes,
+    [property: Id(5), JsonPropertyName("orientation")] int Orientation,
+    [property: Id(6), JsonPropertyName("had_alpha")] bool HadAlpha,
+    [property: Id(7), JsonPropertyName("camera")] string? Camera,
+    [property: Id(8), JsonPropertyName("taken_at")] string? TakenAt,
+    [property: Id(9), JsonPropertyName("image_tokens")] int ImageTokens,
+    [property: Id(10), JsonPropertyName("file_name")] string? FileName = null);
 
+[GenerateSerializer, Immutable, Alias("vlo.UsageView")]
 public sealed record UsageView(
-    [property: JsonPropertyName("prompt_tokens")] int PromptTokens,
-    [property: JsonPropertyName("cached_prompt_tokens")] int CachedPromptTokens,
-    [property: JsonPropertyName("completion_tokens")] int CompletionTokens);
+    [property: Id(0), JsonPropertyName("prompt_tokens")] int PromptTokens,
+    [property: Id(1), JsonPropertyName("cached_prompt_tokens")] int CachedPromptTokens,
+    [property: Id(2), JsonPropertyName("completion_tokens")] int CompletionTokens);
 
+[GenerateSerializer, Immutable, Alias("vlo.TimingsView")]
 public sealed record TimingsView(
-    [property: JsonPropertyName("queued_ms")] double QueuedMs,
-    [property: JsonPropertyName("ttft_ms")] double TimeToFirstTokenMs,
-    [property: JsonPropertyName("total_ms")] double TotalMs,
-    [property: JsonPropertyName("tokens_per_second")] double TokensPerSecond,
-    [property: JsonPropertyName("vision_cache_hits")] int VisionCacheHits,
-    [property: JsonPropertyName("vision_encodes")] int VisionEncodes);
+    [property: Id(0), JsonPropertyName("queued_ms")] double QueuedMs,
+    [property: Id(1), JsonPropertyName("ttft_ms")] double TimeToFirstTokenMs,
+    [property: Id(2), JsonPropertyName("total_ms")] double TotalMs,
+    [property: Id(3), JsonPropertyName("tokens_per_second")] double TokensPerSecond,
+    [property: Id(4), JsonPropertyName("vision_cache_hits")] int VisionCacheHits,
+    [property: Id(5), JsonPropertyName("vision_encodes")] int VisionEncodes);

@@ -11,8 +11,7 @@ internal sealed partial class ChatSessionGrain
     /// images no kept turn and no pending upload uses.</summary>
     private async Task<TurnView> PersistAsync(string question, PreparedTurn turn, string answer, GenerationCompleted done, DateTimeOffset startedAt)
     {
-        int index;
-        lock (_gate) index = _nextTurnIndex;
+        var index = _nextTurnIndex;
         var usage = new UsageView(done.Usage.PromptTokens, done.Usage.ReusedPromptTokens, done.Usage.CompletionTokens);
         var timings = new TimingsView(done.Timings.Queued.TotalMilliseconds, done.Timings.TimeToFirstToken.TotalMilliseconds,
             done.Timings.Total.TotalMilliseconds, done.Timings.DecodeTokensPerSecond(done.Usage.CompletionTokens), turn.VisionCacheHits, turn.VisionEncodes);
@@ -20,20 +19,17 @@ internal sealed partial class ChatSessionGrain
         var assistant = new TurnView(index + 1, ChatRole.Assistant, answer, [], Now(),
             done.Reason == FinishReason.Length ? "length" : "stop", usage, timings);
         // Not cancellable: the answer is complete; dropping it now would lose a turn the caller has seen.
-        await _store.AppendTurnsAsync(Id, [user, assistant], CancellationToken.None).ConfigureAwait(false);
-        lock (_gate)
+        await store.AppendTurnsAsync(Id, [user, assistant], CancellationToken.None);
+        _nextTurnIndex = index + 2;
+        Keep(new KeptTurn(question, turn.ImageIds, answer));
+        foreach (var id in turn.Reported) _unreported.Remove(id);
+        var needed = (options.KeepImageEmbeddings ? _kept.SelectMany(k => k.ImageIds) : [])
+            .Concat(_images.Values.Where(l => l.NextTurnIndex >= _nextTurnIndex).Select(l => l.Image.Id))
+            .ToHashSet(StringComparer.Ordinal);
+        foreach (var id in _prepared.Keys.Where(id => !needed.Contains(id)).ToArray())
         {
-            _nextTurnIndex = index + 2;
-            Keep(new KeptTurn(question, turn.ImageIds, answer));
-            foreach (var id in turn.Reported) _unreported.Remove(id);
-            var needed = (_options.KeepImageEmbeddings ? _kept.SelectMany(k => k.ImageIds) : [])
-                .Concat(_images.Values.Where(l => l.NextTurnIndex >= _nextTurnIndex).Select(l => l.Image.Id))
-                .ToHashSet(StringComparer.Ordinal);
-            foreach (var id in _prepared.Keys.Where(id => !needed.Contains(id)).ToArray())
-            {
-                _prepared.Remove(id);
-                _unreported.Remove(id);
-            }
+            _prepared.Remove(id);
+            _unreported.Remove(id);
         }
         return assistant;
     }

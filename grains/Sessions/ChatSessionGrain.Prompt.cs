@@ -4,95 +4,86 @@ using VLOrleans.Engine.Text;
 
 namespace VLOrleans.Grains.Sessions;
 
-/// <summary>Building a turn's prompt: the question checked, kept turns and question as chat messages, the images
-/// they need prepared (held, or re-prepared from stored bytes), sampling from the request over the model's defaults.</summary>
+/// <summary>Building a turn's prompt: the question checked, the images kept turns and question need prepared (held,
+/// found in the engine's vision cache by id, or re-prepared from stored bytes), and kept turns + question assembled by
+/// the engine's <see cref="ConversationPrompt"/> with the request's sampling over the model's defaults.</summary>
 internal sealed partial class ChatSessionGrain
 {
     private sealed record PreparedTurn(VisionLanguageEngine Engine, IReadOnlyList<ChatMessage> Messages, IReadOnlyList<PreparedImage> Images,
         GenerationSettings Settings, IReadOnlyList<string> ImageIds, int VisionCacheHits, int VisionEncodes, IReadOnlyList<string> Reported, int HistoryCount);
 
-    /// <summary>Checks the question, prepares the images the prompt needs, and renders kept turns (less the
-    /// <paramref name="dropOldest"/> oldest) + question as chat messages.</summary>
+    /// <summary>Checks the question, prepares the images the prompt needs, and assembles kept turns (less the
+    /// <paramref name="dropOldest"/> oldest) + question.</summary>
     private async Task<PreparedTurn> PrepareTurnAsync(AskRequest request, int dropOldest, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrWhiteSpace(request.Text)) throw new ArgumentException("text must not be empty.", nameof(request));
-        var engine = _inference.Engine;
+        if (string.IsNullOrWhiteSpace(request.Text)) throw SessionProblems.Invalid("text must not be empty.");
+        var engine = inference.Engine;
         var settings = Settings(request, engine.Defaults);
-        KeptTurn[] history;
-        string[] imageIds;
-        lock (_gate)
-        {
-            history = [.. _kept.Skip(dropOldest)];
-            imageIds = request.ImageIds is { } requested
-                ? [.. requested.Distinct(StringComparer.Ordinal)]
-                : [.. _images.Values.Where(l => l.NextTurnIndex >= _nextTurnIndex).Select(l => l.Image.Id)];
-            foreach (var id in imageIds)
-                if (!_images.ContainsKey(id)) throw new ImageNotFoundException(Id, id);
-        }
+        KeptTurn[] history = [.. _kept.Skip(dropOldest)];
+        string[] imageIds = request.ImageIds is { } requested
+            ? [.. requested.Distinct(StringComparer.Ordinal)]
+            : [.. _images.Values.Where(l => l.NextTurnIndex >= _nextTurnIndex).Select(l => l.Image.Id)];
+        foreach (var id in imageIds)
+            if (!_images.ContainsKey(id)) throw new ImageNotFoundException(Id, id);
 
-        var messages = new List<ChatMessage>();
-        var images = new List<PreparedImage>();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var turns = new List<ConversationTurn>(history.Length + 1);
+        foreach (var kept in history) turns.Add(new ConversationTurn(kept.Question, await PrepareAllAsync(engine, kept.ImageIds, cancellationToken), kept.Answer));
+        turns.Add(new ConversationTurn(request.Text, await PrepareAllAsync(engine, imageIds, cancellationToken)));
+
+        // Each distinct image counts once per turn's timings: an encode or a cache hit the first time a turn reports
+        // it, a hit (held since an earlier turn) afterwards.
         int hits = 0, encodes = 0;
         var reported = new List<string>();
-        async Task<ChatMessage> UserMessage(string text, IReadOnlyList<string> ids)
+        foreach (var id in turns.SelectMany(t => t.Images).Select(i => i.Facts.ContentHash).Distinct(StringComparer.Ordinal))
         {
-            var parts = new List<ChatContent>();
-            foreach (var id in ids)
-            {
-                var prepared = await EnsurePreparedAsync(engine, id, cancellationToken).ConfigureAwait(false);
-                images.Add(prepared);
-                parts.Add(new ImageContent(id));
-                if (!seen.Add(id)) continue;
-                bool wasCached;
-                lock (_gate)
-                {
-                    if (!_unreported.TryGetValue(id, out wasCached)) wasCached = true; // held since an earlier turn: reused
-                    else reported.Add(id);
-                }
-                if (wasCached) hits++;
-                else encodes++;
-            }
-            parts.Add(new TextContent(text));
-            return new ChatMessage(ChatRole.User, null, parts);
+            if (!_unreported.TryGetValue(id, out var wasCached)) wasCached = true;
+            else reported.Add(id);
+            if (wasCached) hits++;
+            else encodes++;
         }
-        foreach (var kept in history)
-        {
-            messages.Add(await UserMessage(kept.Question, kept.ImageIds).ConfigureAwait(false));
-            messages.Add(ChatMessage.Assistant(kept.Answer));
-        }
-        messages.Add(await UserMessage(request.Text, imageIds).ConfigureAwait(false));
+        var (messages, images) = ConversationPrompt.Build(turns);
         LastPrompt = messages;
         return new PreparedTurn(engine, messages, images, settings, imageIds, hits, encodes, reported, history.Length);
     }
 
-    /// <summary>The image's prepared form: held in memory, or re-prepared from the stored bytes (after a restart,
-    /// a deactivation, or once its turn left the ring buffer).</summary>
+    private async Task<IReadOnlyList<PreparedImage>> PrepareAllAsync(VisionLanguageEngine engine, IReadOnlyList<string> imageIds, CancellationToken cancellationToken)
+    {
+        var prepared = new List<PreparedImage>(imageIds.Count);
+        foreach (var id in imageIds) prepared.Add(await EnsurePreparedAsync(engine, id, cancellationToken));
+        return prepared;
+    }
+
+    /// <summary>The image's prepared form: held in memory; or, after a deactivation or once its turn left the ring
+    /// buffer, found by id in the engine's vision cache; or re-prepared from the stored bytes (after a restart, or
+    /// once the cache let it go).</summary>
     private async Task<PreparedImage> EnsurePreparedAsync(VisionLanguageEngine engine, string imageId, CancellationToken cancellationToken)
     {
-        lock (_gate)
-            if (_prepared.TryGetValue(imageId, out var held)) return held;
-        var bytes = await _store.GetImageBytesAsync(imageId, cancellationToken).ConfigureAwait(false) ?? throw new ImageNotFoundException(Id, imageId);
-        var prepared = await engine.PrepareImageAsync(bytes, cancellationToken).ConfigureAwait(false);
-        lock (_gate)
+        if (_prepared.TryGetValue(imageId, out var held)) return held;
+        // The id is the pixel hash: while the engine's vision cache has the embeddings, nothing is read or decoded again.
+        if (engine.TryReusePrepared(imageId, out var reused))
         {
-            if (_prepared.TryAdd(imageId, prepared)) _unreported[imageId] = prepared.WasCached;
-            return _prepared[imageId];
+            _prepared[imageId] = reused;
+            _unreported[imageId] = true;
+            return reused;
         }
+        var bytes = await store.GetImageBytesAsync(imageId, cancellationToken) ?? throw new ImageNotFoundException(Id, imageId);
+        var prepared = await engine.PrepareImageAsync(bytes, cancellationToken);
+        if (_prepared.TryAdd(imageId, prepared)) _unreported[imageId] = prepared.WasCached;
+        return _prepared[imageId];
     }
 
     private GenerationSettings Settings(AskRequest request, GenerationDefaults defaults)
     {
-        if (request.MaxTokens is <= 0) throw new ArgumentException("max_tokens must be positive.", nameof(request));
-        var sampling = defaults.Sampling with
+        if (request.MaxTokens is <= 0) throw SessionProblems.Invalid("max_tokens must be positive.");
+        var maxTokens = Math.Min(request.MaxTokens ?? options.DefaultAnswerTokens, options.MaxAnswerTokens);
+        try
         {
-            Temperature = request.Temperature ?? defaults.Sampling.Temperature,
-            TopP = request.TopP ?? defaults.Sampling.TopP,
-            TopK = request.TopK ?? defaults.Sampling.TopK,
-            Seed = request.Seed ?? defaults.Sampling.Seed,
-        };
-        sampling.Validate();
-        var maxTokens = Math.Min(request.MaxTokens ?? _options.DefaultAnswerTokens, _options.MaxAnswerTokens);
-        return new GenerationSettings { MaxTokens = maxTokens, Sampling = sampling, IgnoreEos = request.IgnoreEos };
+            return ConversationPrompt.Settings(defaults, maxTokens, new SamplingOverrides(request.Temperature, request.TopP, request.TopK, request.Seed), request.IgnoreEos);
+        }
+        catch (ArgumentException e)
+        {
+            // Only the request's own sampling values are validated here: a bad one is the caller's error (400).
+            throw SessionProblems.Invalid(e.Message);
+        }
     }
 }

@@ -1,13 +1,14 @@
 namespace VLOrleans.Grains.Sessions;
 
-/// <summary>How session actors behave (the server fills this from <c>VLO:Sessions</c> and <c>VLO:Limits</c>).</summary>
+/// <summary>How session grains behave (the server fills this from <c>VLO:Sessions</c> and <c>VLO:Limits</c>).</summary>
 public sealed record ChatSessionOptions
 {
     /// <summary>Turns (a question with its answer) in a prompt, counting the one being asked: older turns leave the
     /// prompt, and their images leave memory unless a kept turn still uses them. 8 keeps ~7 exchanges of history.</summary>
     public int RecentTurns { get; init; } = 8;
 
-    /// <summary>An actor unused this long is deactivated (its state stays in the store).</summary>
+    /// <summary>A session grain unused this long is collected by Orleans (<c>GrainCollectionOptions</c>, see
+    /// <see cref="SessionSilo"/>); its state stays in the store.</summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(10);
 
     /// <summary>Largest max_tokens a question may ask for (larger requests are capped to it).</summary>

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using VLOrleans.Silo.Errors;
 
 namespace VLOrleans.Silo.Endpoints;
 
@@ -23,14 +24,14 @@ public static class BoundedJson
             buffer.Advance(read);
             if (buffer.WrittenCount > maxBytes) throw TooLarge(null, maxBytes);
         }
-        if (buffer.WrittenCount == 0) throw new ArgumentException("The request body is empty; send a JSON object.");
+        if (buffer.WrittenCount == 0) throw RequestRejectedException.Invalid("The request body is empty; send a JSON object.");
         try
         {
-            return JsonSerializer.Deserialize<T>(buffer.WrittenSpan, options) ?? throw new ArgumentException("The request body is JSON null; send a JSON object.");
+            return JsonSerializer.Deserialize<T>(buffer.WrittenSpan, options) ?? throw RequestRejectedException.Invalid("The request body is JSON null; send a JSON object.");
         }
         catch (JsonException e)
         {
-            throw new ArgumentException($"The request body is not valid JSON for this endpoint: {e.Message}", e);
+            throw RequestRejectedException.Invalid($"The request body is not valid JSON for this endpoint: {e.Message}");
         }
     }
 

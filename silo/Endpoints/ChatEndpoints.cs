@@ -1,10 +1,7 @@
-using System.Text;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
-using VLOrleans.Engine.Generation;
-using VLOrleans.Engine.Text;
-using VLOrleans.Grains.Inference;
+using VLOrleans.Contracts;
 using VLOrleans.Silo.Errors;
 using VLOrleans.Silo.Hosting;
 
@@ -12,7 +9,8 @@ namespace VLOrleans.Silo.Endpoints;
 
 /// <summary>
 /// The one-shot API the seed projects used: <c>POST /api/v1/chat</c> with <c>{"image": base64, "question": …}</c>
-/// → <c>{"response", "timestamp", "model"}</c>. No session; the vision cache still makes a resent image cheap.
+/// → <c>{"response", "timestamp", "model"}</c>, answered by the silo's <see cref="IOneShotGrain"/>. No session; the
+/// vision cache still makes a resent image cheap.
 /// Errors are problem+json (<see cref="ProblemMapping"/>).
 /// </summary>
 public static class ChatEndpoints
@@ -23,7 +21,7 @@ public static class ChatEndpoints
         return app;
     }
 
-    public static async Task<Ok<OneShotAnswer>> AskAsync(HttpContext http, InferenceGrain inference, IOptions<VloOptions> options)
+    public static async Task<Ok<OneShotAnswer>> AskAsync(HttpContext http, IGrainFactory grains, IOptions<VloOptions> options)
     {
         var settings = options.Value;
         var cancellation = http.RequestAborted;
@@ -32,23 +30,11 @@ public static class ChatEndpoints
         if (request.MaxTokens is { } m && (m < 1 || m > settings.Limits.MaxAnswerTokens))
             throw RequestRejectedException.Invalid($"max_tokens must be between 1 and {settings.Limits.MaxAnswerTokens}.", "max_tokens");
 
-        var engine = inference.Engine;
-        var parts = new List<ChatContent>();
-        var images = new List<PreparedImage>();
-        if (!string.IsNullOrEmpty(request.Image))
-        {
-            images.Add(await engine.PrepareImageAsync(Base64(request.Image), cancellation));
-            parts.Add(new ImageContent());
-        }
-        parts.Add(new TextContent(request.Question));
-
-        var answer = engine.Ask([ChatMessage.User([.. parts])], images, new GenerationSettings { MaxTokens = request.MaxTokens ?? 512 }, sessionKey: null, cancellation);
-        var text = new StringBuilder();
-        await foreach (var e in answer.ReadAllAsync(cancellation))
-        {
-            if (e is TokenGenerated token) text.Append(token.TextDelta);
-        }
-        return TypedResults.Ok(new OneShotAnswer(text.ToString(), DateTimeOffset.UtcNow, settings.OpenAi.ModelName));
+        var image = string.IsNullOrEmpty(request.Image) ? null : Base64(request.Image);
+        // The silo's stateless one-shot worker (OneShotGrain says why a stateless worker): it runs where this request
+        // arrived, on this silo's engine.
+        var answer = await grains.GetGrain<IOneShotGrain>(0).AskAsync(new OneShotRequest(request.Question, image, request.MaxTokens ?? 512), cancellation);
+        return TypedResults.Ok(new OneShotAnswer(answer.Text, DateTimeOffset.UtcNow, settings.OpenAi.ModelName));
     }
 
     /// <summary>Plain base64, or a data URL (browsers produce those from a file input).</summary>

@@ -13,8 +13,9 @@ using VLOrleans.Silo.Security;
 namespace VLOrleans.Silo.Endpoints;
 
 /// <summary>
-/// The session REST API (<c>/api/v1/sessions</c>): create, read, delete, upload images, ask. Every route acts as the
-/// caller's owner (<see cref="ApiKeys"/>): another key's session is 404. Errors are exceptions mapped once by
+/// The session REST API (<c>/api/v1/sessions</c>): create, read, delete, upload images, ask — each a call to the
+/// session's grain (<see cref="IChatSessionGrain"/>). Every route acts as the caller's owner (<see cref="ApiKeys"/>):
+/// another key's session is 404. Errors are exceptions mapped once by
 /// <see cref="ProblemMapping"/> (session_not_found 404, session_busy 409, image rejections 422/413, queue_full 429,
 /// invalid_request 400, image_not_found 404).
 /// </summary>
@@ -32,34 +33,33 @@ public static class SessionEndpoints
     }
 
     /// <summary><c>POST /api/v1/sessions</c> → 201 <c>{"id": …}</c>.</summary>
-    public static async Task<Created<SessionCreated>> CreateSession(HttpContext context, ISessionDirectory sessions, ApiKeys keys)
+    public static async Task<Created<SessionCreated>> CreateSession(HttpContext context, IGrainFactory grains, ApiKeys keys)
     {
-        var session = await sessions.CreateAsync(Owner(context, keys), context.RequestAborted);
-        return TypedResults.Created($"/api/v1/sessions/{session.Id}", new SessionCreated(session.Id));
+        var id = SessionIds.New();
+        await grains.GetGrain<IChatSessionGrain>(id).CreateAsync(Owner(context, keys), context.RequestAborted);
+        return TypedResults.Created($"/api/v1/sessions/{id}", new SessionCreated(id));
     }
 
     /// <summary><c>GET /api/v1/sessions/{id}</c> → the session's turns and images.</summary>
-    public static async Task<Ok<SessionView>> GetSession(string id, HttpContext context, ISessionDirectory sessions, ApiKeys keys)
-    {
-        var session = await sessions.GetAsync(id, Owner(context, keys), context.RequestAborted);
-        return TypedResults.Ok(await session.GetAsync(context.RequestAborted));
-    }
+    public static async Task<Ok<SessionView>> GetSession(string id, HttpContext context, IGrainFactory grains, ApiKeys keys) =>
+        TypedResults.Ok(await Session(grains, id).GetAsync(Owner(context, keys), context.RequestAborted));
 
     /// <summary><c>DELETE /api/v1/sessions/{id}</c> → 204.</summary>
-    public static async Task<NoContent> DeleteSession(string id, HttpContext context, ISessionDirectory sessions, ApiKeys keys)
+    public static async Task<NoContent> DeleteSession(string id, HttpContext context, IGrainFactory grains, ApiKeys keys)
     {
-        var session = await sessions.GetAsync(id, Owner(context, keys), context.RequestAborted);
-        await session.DeleteAsync(context.RequestAborted);
+        await Session(grains, id).DeleteAsync(Owner(context, keys), context.RequestAborted);
         return TypedResults.NoContent();
     }
 
     /// <summary><c>POST /api/v1/sessions/{id}/images</c> (multipart file or raw body) → 201 with the image's facts and id.</summary>
-    public static async Task<Created<ImageView>> UploadImage(string id, HttpContext context, ISessionDirectory sessions, ApiKeys keys, IOptions<VloOptions> options)
+    public static async Task<Created<ImageView>> UploadImage(string id, HttpContext context, IGrainFactory grains, ApiKeys keys, IOptions<VloOptions> options)
     {
         // Owner check first: a stranger's upload is refused before its body is read.
-        var session = await sessions.GetAsync(id, Owner(context, keys), context.RequestAborted);
+        var owner = Owner(context, keys);
+        var session = Session(grains, id);
+        await session.GetAsync(owner, context.RequestAborted);
         var (bytes, fileName) = await ImageUpload.ReadAsync(context.Request, options.Value.Limits.MaxImageBytes, context.RequestAborted);
-        var image = await session.AddImageAsync(bytes, fileName, context.RequestAborted);
+        var image = await session.AddImageAsync(owner, bytes, fileName, context.RequestAborted);
         return TypedResults.Created($"/api/v1/sessions/{id}/images/{image.Id}", image);
     }
 
@@ -70,11 +70,12 @@ public static class SessionEndpoints
     /// the generation and frees its slot; nothing is stored for a cancelled turn.
     /// </summary>
     public static async Task<Results<Ok<AskAnswer>, ServerSentEventsResult<AskEvent>>> Ask(string id, HttpContext context,
-        ISessionDirectory sessions, ApiKeys keys, IOptions<VloOptions> options)
+        IGrainFactory grains, ApiKeys keys, IOptions<VloOptions> options)
     {
-        var session = await sessions.GetAsync(id, Owner(context, keys), context.RequestAborted);
+        var owner = Owner(context, keys);
+        var session = Session(grains, id);
         var request = await ReadAskRequestAsync(context.Request, options.Value.Limits.MaxRequestBytes, context.RequestAborted);
-        var events = session.AskAsync(request, context.RequestAborted).GetAsyncEnumerator(context.RequestAborted);
+        var events = session.AskAsync(owner, request, context.RequestAborted).GetAsyncEnumerator(context.RequestAborted);
         try
         {
             // The first event is awaited before anything is written, so a busy session, a bad image id or a full
@@ -106,7 +107,7 @@ public static class SessionEndpoints
         while (hasCurrent)
         {
             var current = events.Current;
-            yield return new SseItem<AskEvent>(current, current is AskCompleted ? "done" : "delta");
+            yield return new SseItem<AskEvent>(current, current.Type);
             AskFailed? failure = null;
             try
             {
@@ -117,7 +118,7 @@ public static class SessionEndpoints
                 failure = new AskFailed(problem.Code, e.Message);
                 hasCurrent = false;
             }
-            if (failure is not null) yield return new SseItem<AskEvent>(failure, "error");
+            if (failure is not null) yield return new SseItem<AskEvent>(failure, failure.Type);
         }
     }
 
@@ -128,13 +129,17 @@ public static class SessionEndpoints
         try
         {
             return await JsonSerializer.DeserializeAsync<AskRequest>(request.Body, cancellationToken: cancellationToken)
-                ?? throw new ArgumentException("The request body must be a JSON object with a \"text\".");
+                ?? throw RequestRejectedException.Invalid("The request body must be a JSON object with a \"text\".");
         }
         catch (JsonException e)
         {
-            throw new ArgumentException($"The request body is not a valid question: {e.Message}", e);
+            throw RequestRejectedException.Invalid($"The request body is not a valid question: {e.Message}");
         }
     }
+
+    /// <summary>The session's grain; an id that cannot name a session is not found before any grain is activated for it.</summary>
+    private static IChatSessionGrain Session(IGrainFactory grains, string id) =>
+        SessionIds.IsValid(id) ? grains.GetGrain<IChatSessionGrain>(id) : throw new SessionNotFoundException(id);
 
     private static string Owner(HttpContext context, ApiKeys keys) =>
         keys.OwnerOf(context) ?? throw new InvalidOperationException("the API key middleware let an unauthenticated call through");

@@ -12,7 +12,9 @@ namespace VLOrleans.Silo.Errors;
 /// <summary>
 /// The one place exceptions become HTTP errors: <c>application/problem+json</c> with a stable <c>code</c>
 /// (<see cref="ProblemCodes"/>) and a message a person understands. Anything not listed is a bug: 500, logged,
-/// with no internals in the body. (The OpenAI-compatible /v1 routes wrap the same status and code in OpenAI's
+/// with no internals in the body — including an <see cref="ArgumentException"/>: only errors of the request that
+/// the server validated (<see cref="RequestRejectedException"/>, the grains' <see cref="RequestProblemException"/>)
+/// blame the client with a 4xx. (The OpenAI-compatible /v1 routes wrap the same status and code in OpenAI's
 /// error envelope.)
 /// </summary>
 public sealed class ProblemMapping(IProblemDetailsService problems, IOptions<VloOptions> options) : IExceptionHandler
@@ -23,14 +25,26 @@ public sealed class ProblemMapping(IProblemDetailsService problems, IOptions<Vlo
         SessionNotFoundException => (StatusCodes.Status404NotFound, ProblemCodes.SessionNotFound, "Session not found"),
         SessionBusyException => (StatusCodes.Status409Conflict, ProblemCodes.SessionBusy, "Session is busy"),
         ImageNotFoundException => (StatusCodes.Status404NotFound, ProblemCodes.ImageNotFound, "Image not found"),
-        ImageRejectedException e => (e.Code == "too_large" ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status422UnprocessableEntity, e.Code, "Image rejected"),
-        GenerationRejectedException { Code: "queue_full" } e => (StatusCodes.Status429TooManyRequests, e.Code, "Server busy"),
-        GenerationRejectedException e => (StatusCodes.Status400BadRequest, e.Code, "Request rejected"),
-        ModelNotReadyException => (StatusCodes.Status503ServiceUnavailable, ProblemCodes.ModelNotReady, "Model not ready"),
+        RequestProblemException e => Of(e.Kind, e.Code),
+        // The stateless endpoints that still call the silo's engine in-process: the same kinds, from the engine's types.
+        ImageRejectedException { Reason: ImageRejectionReason.TooLarge } e => Of(ProblemKind.ImageTooLarge, e.Code),
+        ImageRejectedException e => Of(ProblemKind.ImageRejected, e.Code),
+        GenerationRejectedException { Reason: GenerationRejection.QueueFull } e => Of(ProblemKind.QueueFull, e.Code),
+        GenerationRejectedException e => Of(ProblemKind.GenerationRejected, e.Code),
+        ModelNotReadyException => Of(ProblemKind.ModelNotReady, ProblemCodes.ModelNotReady),
         BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => (StatusCodes.Status413PayloadTooLarge, ProblemCodes.BodyTooLarge, "Request body too large"),
         BadHttpRequestException => (StatusCodes.Status400BadRequest, ProblemCodes.InvalidRequest, "Invalid request"),
-        ArgumentException => (StatusCodes.Status400BadRequest, ProblemCodes.InvalidRequest, "Invalid request"),
         _ => null,
+    };
+
+    private static (int Status, string Code, string Title) Of(ProblemKind kind, string code) => kind switch
+    {
+        ProblemKind.ImageTooLarge => (StatusCodes.Status413PayloadTooLarge, code, "Image rejected"),
+        ProblemKind.ImageRejected => (StatusCodes.Status422UnprocessableEntity, code, "Image rejected"),
+        ProblemKind.QueueFull => (StatusCodes.Status429TooManyRequests, code, "Server busy"),
+        ProblemKind.ModelNotReady => (StatusCodes.Status503ServiceUnavailable, code, "Model not ready"),
+        ProblemKind.InvalidRequest or ProblemKind.ContextLengthExceeded or ProblemKind.GenerationRejected => (StatusCodes.Status400BadRequest, code, "Request rejected"),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)

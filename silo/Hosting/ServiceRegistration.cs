@@ -2,7 +2,6 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using VLOrleans.Grains.Inference;
 using VLOrleans.Silo.Endpoints.OpenAi;
-using VLOrleans.Silo.Endpoints.Sessions;
 using VLOrleans.Silo.Errors;
 using VLOrleans.Silo.Observability;
 using VLOrleans.Silo.Security;
@@ -30,8 +29,7 @@ public static class ServiceRegistration
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
         // Bodies are capped by Kestrel before they are read in full (413); endpoints that buffer JSON cap it again.
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<VloOptions>>((kestrel, vlo) => kestrel.Limits.MaxRequestBodySize = vlo.Value.Limits.MaxRequestBytes);
-        // Session grains and their store: services.AddSessionGrains(...) (grains/), added with issue 6's session work.
-        services.AddSessionGrains();
+        // The session grains, their store and the silo itself: SiloHosting.AddVLOrleansSilo.
         return services;
     }
 

@@ -42,6 +42,28 @@ public sealed class VloOptions
 
     /// <summary>Where the browser UI's files come from (<c>VLO:Web:…</c>).</summary>
     public WebSettings Web { get; set; } = new();
+
+    /// <summary>The Orleans runtime this server hosts (<c>VLO:Orleans:…</c>): ports, cluster and service ids, the dashboard.</summary>
+    public OrleansSettings Orleans { get; set; } = new();
+}
+
+/// <summary>The Orleans silo co-hosted with the server (<c>VLO:Orleans:…</c>).</summary>
+public sealed class OrleansSettings
+{
+    /// <summary>Silo-to-silo port; 0 = a free port chosen at start-up (one node on localhost clustering needs no fixed one).</summary>
+    [Range(0, 65535)] public int SiloPort { get; set; }
+
+    /// <summary>Port for Orleans clients (web nodes, issue 18); 0 = a free port chosen at start-up.</summary>
+    [Range(0, 65535)] public int GatewayPort { get; set; }
+
+    /// <summary>The Orleans cluster id: silos and clients with the same id form one cluster.</summary>
+    [Required] public string ClusterId { get; set; } = "vlorleans";
+
+    /// <summary>The Orleans service id: stays the same across deployments of one service (keys its stored state).</summary>
+    [Required] public string ServiceId { get; set; } = "vlorleans";
+
+    /// <summary>The Orleans Dashboard at /dashboard (behind the API key when keys are configured).</summary>
+    public bool DashboardEnabled { get; set; } = true;
 }
 
 public sealed class ModelSettings
@@ -125,7 +147,7 @@ public sealed class SessionSettings
     /// <summary>Most recent turns kept in the prompt (older turns leave it; their images are released unless still referenced).</summary>
     [Range(1, 1000)] public int RecentTurns { get; set; } = 8;
 
-    /// <summary>An idle session's actor is deactivated after this long (its state stays in the store).</summary>
+    /// <summary>An idle session grain is collected by Orleans after this long (its state stays in the store).</summary>
     [Range(1, 86_400)] public int IdleTimeoutSeconds { get; set; } = 600;
 
     /// <summary>false = a session lets go of its images' embeddings after each turn, so a follow-up re-encodes them

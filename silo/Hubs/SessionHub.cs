@@ -7,43 +7,47 @@ using VLOrleans.Silo.Security;
 namespace VLOrleans.Silo.Hubs;
 
 /// <summary>
-/// The chat hub (<c>/hubs/chat</c>) for browsers: create or resume a session, and ask with the answer streamed back
-/// (<see cref="AskStreamItem"/>s: <c>delta</c> items, then one <c>done</c> item with the stored turn, its usage and
-/// timings). Cancelling the stream (CancelInvocation) cancels the generation and frees its slot. Images are uploaded
-/// over HTTP first (<c>POST /api/v1/sessions/{id}/images</c>): hub messages are meant to be small. The caller's owner
-/// comes from the connection's HTTP request (the API key middleware covers /hubs). Errors reach the client as
-/// hub errors whose message carries the problem code (<c>HubException: session_busy: …</c>).
+/// The chat hub (<c>/hubs/chat</c>) for browsers: create or resume a session, and ask with the answer streamed back —
+/// the session grain's own <see cref="AskEvent"/>s (<c>{"type":"delta","text":…}</c> items, then one
+/// <c>{"type":"done","turn":…}</c> with the stored turn, its usage and timings), the same shape SSE sends. Cancelling
+/// the stream (CancelInvocation) disposes the grain's enumeration, which cancels the generation and frees its slot.
+/// Images are uploaded over HTTP first (<c>POST /api/v1/sessions/{id}/images</c>): hub messages are meant to be
+/// small. The caller's owner comes from the connection's HTTP request (the API key middleware covers /hubs). Errors
+/// reach the client as hub errors whose message carries the problem code (<c>HubException: session_busy: …</c>).
 /// </summary>
-public sealed class SessionHub(ISessionDirectory sessions, ApiKeys keys) : Hub
+public sealed class SessionHub(IGrainFactory grains, ApiKeys keys) : Hub
 {
     /// <summary>Creates a session owned by the caller; returns its id.</summary>
     public async Task<string> CreateSession()
     {
-        var session = await Guard(() => sessions.CreateAsync(Owner(), Context.ConnectionAborted));
-        return session.Id;
+        var id = SessionIds.New();
+        await Guard(async () =>
+        {
+            await grains.GetGrain<IChatSessionGrain>(id).CreateAsync(Owner(), Context.ConnectionAborted);
+            return id;
+        });
+        return id;
     }
 
     /// <summary>The caller's session with its turns and images.</summary>
     public async Task<SessionView> ResumeSession(string sessionId) =>
-        await Guard(async () => await (await sessions.GetAsync(sessionId, Owner(), Context.ConnectionAborted)).GetAsync(Context.ConnectionAborted));
+        await Guard(() => Session(sessionId).GetAsync(Owner(), Context.ConnectionAborted));
 
     /// <summary>Asks a question; streams the answer.</summary>
-    public async IAsyncEnumerable<AskStreamItem> Ask(string sessionId, AskRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<AskEvent> Ask(string sessionId, AskRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var session = await Guard(() => sessions.GetAsync(sessionId, Owner(), cancellationToken));
-        await using var events = session.AskAsync(request, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        var session = await Guard(() => Task.FromResult(Session(sessionId)));
+        await using var events = session.AskAsync(Owner(), request, cancellationToken).GetAsyncEnumerator(cancellationToken);
         while (true)
         {
             var hasNext = await Guard(async () => await events.MoveNextAsync());
             if (!hasNext) yield break;
-            yield return events.Current switch
-            {
-                AskDelta delta => new AskStreamItem("delta", delta.Text, null),
-                AskCompleted done => new AskStreamItem("done", null, done.Turn),
-                var other => throw new InvalidOperationException($"unexpected event {other}"),
-            };
+            yield return events.Current;
         }
     }
+
+    private IChatSessionGrain Session(string sessionId) =>
+        SessionIds.IsValid(sessionId) ? grains.GetGrain<IChatSessionGrain>(sessionId) : throw new SessionNotFoundException(sessionId);
 
     private string Owner() =>
         (Context.GetHttpContext() is { } http ? keys.OwnerOf(http) : null) ?? throw new HubException($"{ProblemCodes.Unauthorized}: no valid API key");

@@ -1,6 +1,6 @@
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
-using VLOrleans.Contracts;
+using VLOrleans.Grains.Sessions;
 using VLOrleans.Engine.Generation.Telemetry;
 
 namespace VLOrleans.Silo.Observability;
@@ -15,15 +15,15 @@ public static class MetricsRegistration
     public static IServiceCollection AddVloMetrics(this IServiceCollection services)
     {
         // The one place that says what an active session is: swap this line to count sessions another way.
-        services.AddSingleton(sp => new ActiveSessionCount(() => sp.GetRequiredService<ISessionDirectory>().ActiveCount));
+        services.AddSingleton(sp => new ActiveSessionCount(() => sp.GetService<ActiveSessions>()?.ActiveCount ?? 0));
         services.AddSingleton<ThroughputSampler>();
         services.AddHostedService(sp => sp.GetRequiredService<ThroughputSampler>());
         services.AddSingleton<SiloMetrics>();
         services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("vlorleans")) // target_info's service_name
             .WithMetrics(metrics => metrics
-                .AddMeter(EngineMetrics.MeterName, SiloMetrics.MeterName)
-                // Another component's meters are one more .AddMeter(name) here (Orleans': "Microsoft.Orleans").
+                // Orleans' own meters (grain calls, activations, messaging, membership) beside ours.
+                .AddMeter(EngineMetrics.MeterName, SiloMetrics.MeterName, "Microsoft.Orleans")
                 // No response cache (its default is 300 ms): two scrapes around one request must both be current.
                 .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
         return services;

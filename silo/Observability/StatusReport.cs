@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using VLOrleans.Contracts;
 using VLOrleans.Engine.Generation;
 using VLOrleans.Grains.Inference;
+using VLOrleans.Grains.Sessions;
 using VLOrleans.Silo.Hosting;
 
 namespace VLOrleans.Silo.Observability;

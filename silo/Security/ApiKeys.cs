@@ -10,7 +10,8 @@ namespace VLOrleans.Silo.Security;
 /// <summary>
 /// API keys, when configured: every API route needs <c>Authorization: Bearer &lt;key&gt;</c> (401 otherwise); the
 /// caller's owner id — a hash of the key, never the key itself — scopes sessions, so one key never sees another's.
-/// Liveness, readiness and metrics stay open for probes. With no keys configured everything is open and the
+/// Liveness, readiness and metrics stay open for probes; the Orleans Dashboard (<c>/dashboard</c>) is guarded too, and
+/// also takes the key as the password of HTTP Basic so a browser can log in. With no keys configured everything is open and the
 /// owner is "".
 /// </summary>
 public sealed class ApiKeys(IOptions<VloOptions> options)
@@ -26,11 +27,24 @@ public sealed class ApiKeys(IOptions<VloOptions> options)
     public string? OwnerOf(HttpContext context)
     {
         if (!AreRequired) return "";
-        var header = context.Request.Headers.Authorization.ToString();
-        const string prefix = "Bearer ";
-        if (!header.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)) return null;
-        var owner = OwnerOf(header[prefix.Length..].Trim());
+        var key = KeyOf(context.Request.Headers.Authorization.ToString());
+        if (key is null) return null;
+        var owner = OwnerOf(key);
         return _owners.Contains(owner) ? owner : null;
+    }
+
+    /// <summary>The key of <c>Bearer &lt;key&gt;</c>, or the password of <c>Basic base64(user:key)</c> (what a browser sends
+    /// after the dashboard's login prompt; the user name is ignored).</summary>
+    private static string? KeyOf(string header)
+    {
+        const string bearer = "Bearer ", basic = "Basic ";
+        if (header.StartsWith(bearer, StringComparison.OrdinalIgnoreCase)) return header[bearer.Length..].Trim();
+        if (!header.StartsWith(basic, StringComparison.OrdinalIgnoreCase)) return null;
+        var buffer = new byte[header.Length];
+        if (!Convert.TryFromBase64String(header[basic.Length..].Trim(), buffer, out var written)) return null;
+        var credentials = Encoding.UTF8.GetString(buffer, 0, written);
+        var colon = credentials.IndexOf(':', StringComparison.Ordinal);
+        return colon < 0 ? null : credentials[(colon + 1)..];
     }
 
     /// <summary>Middleware: refuses API calls without a valid key (401, code <c>unauthorized</c>).</summary>
@@ -38,14 +52,16 @@ public sealed class ApiKeys(IOptions<VloOptions> options)
     {
         var keys = context.RequestServices.GetRequiredService<ApiKeys>();
         var path = context.Request.Path;
-        var isApi = path.StartsWithSegments("/api") || path.StartsWithSegments("/v1") || path.StartsWithSegments("/hubs");
+        var isDashboard = path.StartsWithSegments("/dashboard");
+        var isApi = path.StartsWithSegments("/api") || path.StartsWithSegments("/v1") || path.StartsWithSegments("/hubs") || isDashboard;
         if (!isApi || keys.OwnerOf(context) is not null)
         {
             await next(context).ConfigureAwait(false);
             return;
         }
         context.Response.StatusCode = StatusCodes.Status401Unauthorized;
-        context.Response.Headers.WWWAuthenticate = "Bearer";
+        // The dashboard is a page a person opens: Basic makes the browser ask for the key (as the password).
+        context.Response.Headers.WWWAuthenticate = isDashboard ? "Basic realm=\"VLOrleans dashboard\", charset=\"UTF-8\"" : "Bearer";
         const string message = "This server needs an API key: send Authorization: Bearer <key>.";
         if (path.StartsWithSegments("/v1"))
         {

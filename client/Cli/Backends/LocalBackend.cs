@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Text;
 using VLOrleans.Engine.Generation;
-using VLOrleans.Engine.Generation.Sampling;
 using VLOrleans.Engine.Imaging;
 using VLOrleans.Engine.Models;
 using VLOrleans.Engine.Text;
@@ -57,9 +56,8 @@ internal sealed class LocalBackend : IVlBackend
     /// <summary>One in-process conversation. Not thread-safe: one question at a time, as on a server session.</summary>
     private sealed class Conversation(VisionLanguageEngine engine, string sessionKey) : IVlConversation
     {
-        private readonly List<ChatMessage> _messages = [];
-        private readonly List<PreparedImage> _images = [];
-        private int _pendingImageCount;
+        private readonly List<ConversationTurn> _turns = [];
+        private readonly List<PreparedImage> _pendingImages = [];
 
         public string Id => sessionKey;
 
@@ -77,80 +75,62 @@ internal sealed class LocalBackend : IVlBackend
             {
                 throw failure;
             }
-            _images.Add(image);
-            _pendingImageCount++;
+            _pendingImages.Add(image);
             return new ImageSummary(image.Facts.ContentHash, image.Facts.Format.ToString().ToLowerInvariant(), image.Facts.OriginalWidth,
                 image.Facts.OriginalHeight, image.Embeddings.TokenCount, image.WasCached ? "from the vision cache" : $"encoded in {clock.Elapsed.TotalSeconds:F2} s");
         }
 
         public async IAsyncEnumerable<string> AskAsync(string question, AnswerSettings settings, [EnumeratorCancellation] CancellationToken cancellationToken)
         {
-            var parts = new List<ChatContent>();
-            for (var i = 0; i < _pendingImageCount; i++) parts.Add(new ImageContent());
-            parts.Add(new TextContent(question));
-            _messages.Add(new ChatMessage(ChatRole.User, null, parts));
-            var completed = false;
+            // A cancelled or failed question leaves no trace, as on the server: the next one starts from the last answer.
+            var turn = new ConversationTurn(question, [.. _pendingImages]);
+            var (messages, images) = ConversationPrompt.Build([.. _turns, turn]);
+            GenerationSettings generation;
             try
             {
-                var generation = new GenerationSettings
-                {
-                    MaxTokens = settings.MaxTokens ?? new GenerationSettings().MaxTokens,
-                    IgnoreEos = settings.IgnoreEos,
-                    Sampling = Sampling(engine.Defaults.Sampling, settings),
-                };
-                GenerationStream stream;
-                try
-                {
-                    stream = engine.Ask(_messages, _images, generation, sessionKey, cancellationToken);
-                }
-                catch (Exception e) when (Translate(e) is { } failure)
-                {
-                    throw failure;
-                }
-                var answer = new StringBuilder();
-                await foreach (var e in stream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    if (e is TokenGenerated t)
-                    {
-                        answer.Append(t.TextDelta);
-                        if (t.TextDelta.Length > 0) yield return t.TextDelta;
-                    }
-                    else if (e is GenerationCompleted done && done.Reason != FinishReason.Cancelled)
-                    {
-                        _messages.Add(ChatMessage.Assistant(answer.ToString()));
-                        _pendingImageCount = 0;
-                        completed = true;
-                        LastTurn = new TurnSummary(answer.ToString(), done.Reason.ToString().ToLowerInvariant(), done.Usage.PromptTokens,
-                            done.Usage.ReusedPromptTokens, done.Usage.CompletionTokens, done.Timings.TimeToFirstToken.TotalMilliseconds,
-                            done.Timings.DecodeTokensPerSecond(done.Usage.CompletionTokens));
-                    }
-                }
+                generation = ConversationPrompt.Settings(engine.Defaults, settings.MaxTokens ?? new GenerationSettings().MaxTokens,
+                    new SamplingOverrides(settings.Temperature, settings.TopP, settings.TopK, settings.Seed), settings.IgnoreEos);
             }
-            finally
+            catch (ArgumentException e)
             {
-                // A cancelled or failed question leaves no trace, as on the server: the next one starts from the last answer.
-                if (!completed) _messages.RemoveAt(_messages.Count - 1);
+                throw new VlCommandException("invalid_request", e.Message, e); // the user's --temperature/--top-p/--top-k
+            }
+            GenerationStream stream;
+            try
+            {
+                stream = engine.Ask(messages, images, generation, sessionKey, cancellationToken);
+            }
+            catch (Exception e) when (Translate(e) is { } failure)
+            {
+                throw failure;
+            }
+            var answer = new StringBuilder();
+            await foreach (var e in stream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                if (e is TokenGenerated t)
+                {
+                    answer.Append(t.TextDelta);
+                    if (t.TextDelta.Length > 0) yield return t.TextDelta;
+                }
+                else if (e is GenerationCompleted done && done.Reason != FinishReason.Cancelled)
+                {
+                    _turns.Add(turn with { Answer = answer.ToString() });
+                    _pendingImages.Clear();
+                    LastTurn = new TurnSummary(answer.ToString(), done.Reason.ToString().ToLowerInvariant(), done.Usage.PromptTokens,
+                        done.Usage.ReusedPromptTokens, done.Usage.CompletionTokens, done.Timings.TimeToFirstToken.TotalMilliseconds,
+                        done.Timings.DecodeTokensPerSecond(done.Usage.CompletionTokens));
+                }
             }
         }
 
         public Task<IReadOnlyList<(string Role, string Text)>> ListTurnsAsync(CancellationToken cancellationToken) =>
-            Task.FromResult<IReadOnlyList<(string Role, string Text)>>(_messages
-                .Select(m => (m.Role, m.Text ?? string.Concat(m.Parts?.OfType<TextContent>().Select(p => p.Text) ?? []))).ToList());
+            Task.FromResult<IReadOnlyList<(string Role, string Text)>>(_turns
+                .SelectMany(t => new[] { (ChatRole.User, t.Question), (ChatRole.Assistant, t.Answer ?? "") }).ToList());
 
         public ValueTask DisposeAsync()
         {
             engine.ForgetSession(sessionKey);
             return ValueTask.CompletedTask;
-        }
-
-        private static SamplingParameters Sampling(SamplingParameters defaults, AnswerSettings settings)
-        {
-            var sampling = defaults;
-            if (settings.Temperature is { } t) sampling = sampling with { Temperature = t };
-            if (settings.TopP is { } p) sampling = sampling with { TopP = p };
-            if (settings.TopK is { } k) sampling = sampling with { TopK = k };
-            if (settings.Seed is { } s) sampling = sampling with { Seed = s };
-            return sampling;
         }
     }
 }

@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using VLOrleans.Client;
-using VLOrleans.Contracts;
 
 namespace VLOrleans.Cli.Backends;
 

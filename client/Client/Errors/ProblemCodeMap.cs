@@ -1,5 +1,4 @@
 using System.Net;
-using VLOrleans.Contracts;
 
 namespace VLOrleans.Client;
 

@@ -29,7 +29,7 @@ public static class ToolCallGrammar
         var chosen = onlyFunction is null ? functions : functions.Where(f => f.Name == onlyFunction).ToArray();
         if (chosen.Count == 0)
         {
-            throw new GenerationRejectedException("invalid_tool_choice",
+            throw new GenerationRejectedException(GenerationRejection.InvalidToolChoice,
                 onlyFunction is null ? "tool_choice needs at least one function in tools." : $"tool_choice names '{onlyFunction}', which is not among the tools.");
         }
         var calls = chosen.Select(Call).ToArray();

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Net.Http.Headers;
+using VLOrleans.Silo.Errors;
 
 namespace VLOrleans.Silo.Endpoints.Sessions;
 
@@ -22,7 +23,7 @@ internal static class ImageUpload
         if (!isMultipart) return (await ReadCappedAsync(request.Body, maxImageBytes, cancellationToken).ConfigureAwait(false), null);
 
         var boundary = HeaderUtilities.RemoveQuotes(MediaTypeHeaderValue.Parse(request.ContentType).Boundary).Value;
-        if (string.IsNullOrEmpty(boundary)) throw new ArgumentException("multipart/form-data without a boundary.");
+        if (string.IsNullOrEmpty(boundary)) throw RequestRejectedException.Invalid("multipart/form-data without a boundary.");
         var reader = new MultipartReader(boundary, request.Body);
         while (await reader.ReadNextSectionAsync(cancellationToken).ConfigureAwait(false) is { } section)
         {
@@ -30,7 +31,7 @@ internal static class ImageUpload
             var fileName = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value;
             return (await ReadCappedAsync(section.Body, maxImageBytes, cancellationToken).ConfigureAwait(false), string.IsNullOrEmpty(fileName) ? null : fileName);
         }
-        throw new ArgumentException("The multipart form has no file part; send the image as a file field (or as the raw body).");
+        throw RequestRejectedException.Invalid("The multipart form has no file part; send the image as a file field (or as the raw body).");
     }
 
     private static async Task<byte[]> ReadCappedAsync(Stream body, long maxBytes, CancellationToken cancellationToken)

@@ -93,5 +93,19 @@ public sealed class AnswerMetricsTests(TinyServerFixture fixture)
             after["vlo_completion_tokens_total"] - before["vlo_completion_tokens_total"]);
     }
 
+    [Fact]
+    public async Task Orleans_own_meters_are_exported_beside_ours()
+    {
+        // A session turn is a grain call: afterwards Orleans' meters (its scope in the exporter's label) have samples
+        // of their own, and the whole text still parses strictly.
+        var id = await SessionHttp.CreateAsync(Http);
+        await SessionHttp.AskAsync(Http, id, "Anything?", maxTokens: 2);
+        var metrics = await PrometheusSamples.ScrapeAsync(Http);
+        var orleans = metrics.Samples.Where(s => s.Label("otel_scope_name") == "Microsoft.Orleans").ToArray();
+        Assert.NotEmpty(orleans);
+        Assert.Contains(orleans, s => s.Name.StartsWith("orleans_", StringComparison.Ordinal));
+        Assert.Contains(metrics.Samples, s => s.Label("otel_scope_name") == "VLOrleans.Engine");
+    }
+
     private static StringContent JsonContent(string json) => new(json, System.Text.Encoding.UTF8, "application/json");
 }

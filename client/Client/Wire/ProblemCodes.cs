@@ -1,0 +1,20 @@
+// The server's JSON as this library reads it. The server's own types are grain messages (Orleans-serialized records in
+// VLOrleans.Contracts); these copies keep the HTTP client free of Orleans. Same names and JSON; change both together.
+namespace VLOrleans.Client;
+
+/// <summary>The stable <c>code</c> of every error the API returns (<c>application/problem+json</c>), with its HTTP status.
+/// Clients switch on these; never rename one.</summary>
+public static class ProblemCodes
+{
+    public const string SessionNotFound = "session_not_found";        // 404
+    public const string SessionBusy = "session_busy";                 // 409
+    public const string ImageNotFound = "image_not_found";            // 404
+    public const string QueueFull = "queue_full";                     // 429 + Retry-After
+    public const string ContextLengthExceeded = "context_length_exceeded"; // 400
+    public const string InvalidRequest = "invalid_request";           // 400
+    public const string BodyTooLarge = "body_too_large";              // 413
+    public const string Unauthorized = "unauthorized";                // 401
+    public const string ModelNotReady = "model_not_ready";            // 503
+    // Image rejections use the decoder's reason codes: unsupported_format, corrupt, truncated, too_many_pixels,
+    // too_large (413), aspect_ratio, too_small, empty (all 422 unless noted).
+}

@@ -1,0 +1,59 @@
+using System.Net;
+using System.Net.Sockets;
+using Orleans.Configuration;
+using Orleans.Dashboard;
+using VLOrleans.Grains.Sessions;
+using VLOrleans.Grains.Storage;
+
+namespace VLOrleans.Silo.Hosting;
+
+/// <summary>
+/// The Orleans silo inside the server process (<c>UseOrleans</c>, co-hosted with ASP.NET Core): localhost clustering
+/// (one node), the session grains with their idle collection, the session store, and the dashboard. The store is
+/// chosen here, once: SQLite under <c>VLO:DataPath</c> (<c>sessions.db</c>).
+/// </summary>
+public static class SiloHosting
+{
+    public const string StoreFileName = "sessions.db";
+
+    public static WebApplicationBuilder AddVLOrleansSilo(this WebApplicationBuilder builder)
+    {
+        // The silo is configured before the container exists, so it reads the same VLO section the options bind.
+        var settings = builder.Configuration.GetSection(VloOptions.SectionName).Get<VloOptions>() ?? new VloOptions();
+        builder.Services.AddSingleton<ISessionStore>(_ => SqliteSessionStore.Open(Path.Combine(Path.GetFullPath(settings.DataPath), StoreFileName)));
+        builder.UseOrleans(silo =>
+        {
+            // Several servers on one machine (tests, benchmarks) each form their own one-node cluster: free ports unless configured.
+            silo.UseLocalhostClustering(PortOrFree(settings.Orleans.SiloPort), PortOrFree(settings.Orleans.GatewayPort),
+                serviceId: settings.Orleans.ServiceId, clusterId: settings.Orleans.ClusterId);
+            silo.AddChatSessions(SessionOptions(settings));
+            if (settings.Orleans.DashboardEnabled) silo.AddDashboard();
+        });
+        return builder;
+    }
+
+    /// <summary>Maps the dashboard at <c>/dashboard</c> when enabled (the API-key middleware guards the path).</summary>
+    public static WebApplication MapDashboard(this WebApplication app)
+    {
+        var settings = app.Configuration.GetSection(VloOptions.SectionName).Get<VloOptions>() ?? new VloOptions();
+        if (settings.Orleans.DashboardEnabled) app.MapOrleansDashboard(routePrefix: "/dashboard");
+        return app;
+    }
+
+    public static ChatSessionOptions SessionOptions(VloOptions options) => new()
+    {
+        RecentTurns = options.Sessions.RecentTurns,
+        IdleTimeout = TimeSpan.FromSeconds(options.Sessions.IdleTimeoutSeconds),
+        MaxAnswerTokens = options.Limits.MaxAnswerTokens,
+        DefaultAnswerTokens = Math.Min(512, options.Limits.MaxAnswerTokens),
+        KeepImageEmbeddings = options.Sessions.KeepImageEmbeddings,
+    };
+
+    private static int PortOrFree(int configured)
+    {
+        if (configured != 0) return configured;
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
+}
