@@ -54,14 +54,19 @@ public sealed record SoakChecks(
                 if (problems.Count < 10) problems.Add($"session {session}: the answered turn \"{seen.Question}\" is not stored as the client saw it");
             }
         }
-        var end = await SoakDriver.ResidentBytesAsync(http, cancellationToken);
+        // Resident memory: the peak over the window after the baseline turn against the peak over the last window and
+        // the settled end (peaks, because single readings land anywhere on the GC's sawtooth).
+        var samples = driver.RssSamples.Append((Turns: ledger.Turns, Bytes: await SoakDriver.ResidentBytesAsync(http, cancellationToken))).ToList();
+        var baseline = samples.Where(s => s.Turns >= plan.BaselineTurns && s.Turns < plan.BaselineTurns + plan.RssWindowTurns).Select(s => s.Bytes)
+            .DefaultIfEmpty(samples.FirstOrDefault(s => s.Turns >= plan.BaselineTurns).Bytes).Max();
+        var end = samples.Where(s => s.Turns >= ledger.Turns - plan.RssWindowTurns).Select(s => s.Bytes).Max();
         var answeredKinds = ledger.Outcomes.Where(o => !o.Key.StartsWith("Disconnect", StringComparison.Ordinal) && IsAnswerKind(o.Key)).ToList();
         var answered = answeredKinds.Where(o => o.Key.EndsWith(": completed", StringComparison.Ordinal)).Sum(o => o.Value);
         var mismatches = ledger.Outcomes.Where(o => o.Key.EndsWith("stream_mismatch", StringComparison.Ordinal)).Sum(o => o.Value);
         if (mismatches > 0) problems.Add($"{mismatches} streamed answers whose deltas differ from the stored turn");
         problems.AddRange(ledger.ServerErrors.Take(10));
         return new SoakChecks(active, waiting, ledger.ServerErrors.Count + mismatches, ledger.Completed.Count, missing, driver.Sessions.Count,
-            driver.BaselineRssBytes, end, plan.MaxRssGrowth, answered, answeredKinds.Sum(o => o.Value), problems);
+            baseline, end, plan.MaxRssGrowth, answered, answeredKinds.Sum(o => o.Value), problems);
     }
 
     private static bool IsAnswerKind(string outcome) =>
@@ -77,7 +82,7 @@ public sealed record SoakChecks(
         text.AppendLine(inv, $"[{Mark(SlotsFree)}] slots held {SlotsActive}, queue {QueueWaiting}");
         text.AppendLine(inv, $"[{Mark(NoServerErrors)}] server errors (5xx, hub faults, hangs, broken streams): {ServerErrors}");
         text.AppendLine(inv, $"[{Mark(AllStored)}] turns seen completed: {CompletedTurns}, missing from the store: {MissingTurns}");
-        text.AppendLine(inv, $"[{Mark(MemoryFlat)}] server RSS after {plan.BaselineTurns} turns {BaselineRssBytes / 1048576.0:F1} MiB, at the end {EndRssBytes / 1048576.0:F1} MiB: {RssGrowth * 100:+0.0;-0.0}% (limit {MaxRssGrowth * 100:F0}%)");
+        text.AppendLine(inv, $"[{Mark(MemoryFlat)}] server RSS peak over turns {plan.BaselineTurns}–{plan.BaselineTurns + plan.RssWindowTurns} {BaselineRssBytes / 1048576.0:F1} MiB, over the last {plan.RssWindowTurns} turns {EndRssBytes / 1048576.0:F1} MiB: {RssGrowth * 100:+0.0;-0.0}% (limit {MaxRssGrowth * 100:F0}%)");
         text.AppendLine(inv, $"[{Mark(MostlyAnswered)}] answerable turns answered: {Answered} of {AnsweredAttempts}");
         foreach (var problem in Problems) text.AppendLine(inv, $"  ! {problem}");
         text.Append(Passed ? "soak passed" : "soak FAILED");

@@ -26,9 +26,10 @@ internal static class SoakCommand
         var maxRequest = new Option<long?>("--max-request-bytes") { Description = "--server's request-body limit (oversize bodies exceed it; default 32 MiB)." };
         var images = new Option<string?>("--images") { Description = "Folder of photos to send (default ../shared/images/real)." };
         var seed = new Option<int>("--seed") { Description = "Seed of the turn mix.", DefaultValueFactory = _ => 22 };
+        var rssGrowth = new Option<double>("--max-rss-growth") { Description = "Allowed growth of the server's resident memory from the baseline window to the end (0.05 = 5%).", DefaultValueFactory = _ => 0.05 };
         var command = new Command("soak", "Drive a server with many turns over REST/SSE, SignalR and the OpenAI API, with disconnects and malformed requests; check nothing leaked or was lost.")
         {
-            turns, sessions, server, apiKey, maxRequest, images, seed,
+            turns, sessions, server, apiKey, maxRequest, images, seed, rssGrowth,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -37,6 +38,7 @@ internal static class SoakCommand
                 Turns = Math.Max(1, parse.GetValue(turns)),
                 Sessions = Math.Clamp(parse.GetValue(sessions), 1, 256),
                 Seed = parse.GetValue(seed),
+                MaxRssGrowth = parse.GetValue(rssGrowth),
                 ApiKey = parse.GetValue(apiKey),
                 MaxRequestBytes = parse.GetValue(maxRequest) ?? (parse.GetValue(server) is null ? OwnServerMaxRequestBytes : 32L << 20),
             };

@@ -22,13 +22,49 @@ public sealed class SoakDriver(SoakPlan plan, SoakHttp http, SoakLedger ledger, 
         }
     }
 
-    /// <summary>The server's resident memory once <see cref="SoakPlan.BaselineTurns"/> turns finished (0 until then).</summary>
-    public long BaselineRssBytes { get; private set; }
+    /// <summary>The server's resident memory sampled through the run: (turns finished, bytes).</summary>
+    public IReadOnlyList<(int Turns, long Bytes)> RssSamples
+    {
+        get
+        {
+            lock (_rss) return [.. _rss];
+        }
+    }
+
+    private readonly List<(int Turns, long Bytes)> _rss = [];
 
     public async Task RunAsync(string model, CancellationToken cancellationToken)
     {
+        using var done = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var sampler = SampleRssAsync(done.Token);
         var workers = Enumerable.Range(0, plan.Sessions).Select(w => Task.Run(() => WorkerAsync(w, model, cancellationToken), cancellationToken));
         await Task.WhenAll(workers);
+        await done.CancelAsync();
+        await sampler;
+    }
+
+    /// <summary>Reads the server's resident memory twice a second until the run ends: one reading is a point on a GC
+    /// sawtooth, so the growth check compares the peaks of windows instead (<see cref="SoakChecks"/>).</summary>
+    private async Task SampleRssAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                var turns = ledger.Turns;
+                var bytes = await ResidentBytesAsync(http, cancellationToken);
+                lock (_rss) _rss.Add((turns, bytes));
+                await Task.Delay(500, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (HttpRequestException)
+            {
+                // a sample lost; the next one counts
+            }
+        }
     }
 
     private async Task<string> NewSessionAsync(int worker, CancellationToken cancellationToken)
@@ -68,7 +104,6 @@ public sealed class SoakDriver(SoakPlan plan, SoakHttp http, SoakLedger ledger, 
                 ledger.ServerError($"turn {turn} ({kind}): {e.Message} {e.InnerException?.Message}");
             }
             var finished = ledger.TurnFinished($"{kind}: {outcome}");
-            if (finished == plan.BaselineTurns) BaselineRssBytes = await ResidentBytesAsync(http, cancellationToken);
             if (finished % 100 == 0) log($"{finished}/{plan.Turns} turns");
         }
     }

@@ -25,6 +25,10 @@ public sealed record SoakPlan
     /// third of a shorter run (so a short run still compares a settled server with its end).</summary>
     public int BaselineTurns => Math.Min(200, Math.Max(1, Turns / 3));
 
+    /// <summary>Turns in each window whose peak resident memory is compared: the one from <see cref="BaselineTurns"/> on,
+    /// and the last one (at least 10 turns, a tenth of the run).</summary>
+    public int RssWindowTurns => Math.Max(10, Turns / 10);
+
     /// <summary>Allowed growth of resident memory from the baseline to the end.</summary>
     public double MaxRssGrowth { get; init; } = 0.05;
 
