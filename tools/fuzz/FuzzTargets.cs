@@ -2,6 +2,7 @@ using System.Text.Json;
 using VLOrleans.Contracts;
 using VLOrleans.Engine.Generation;
 using VLOrleans.Engine.Imaging;
+using VLOrleans.Silo.Endpoints;
 using VLOrleans.Silo.Endpoints.OpenAi;
 using VLOrleans.Silo.Errors;
 using VLOrleans.Silo.Hosting;
@@ -34,17 +35,20 @@ public static class FuzzTargets
     /// <summary>A <c>/v1/chat/completions</c> body → the request record → the engine's conversation and settings.</summary>
     private static void OpenAiRequest(byte[] input) => Refusable(() =>
     {
-        var request = Json<ChatCompletionRequest>(input, Web);
+        var request = Json<ChatCompletionRequest>(input, Web, checkStrings: true);
         var chat = ChatCompletionTranslator.Translate(request, GenerationDefaults.Fallback, Limits.Value);
         chat.Settings.Sampling?.Validate();
     });
 
     /// <summary>A session ask body (<c>POST /api/v1/sessions/{id}/messages</c>, the hub's Ask).</summary>
-    private static void AskRequestBody(byte[] input) => Refusable(() => Json<AskRequest>(input, null));
+    private static void AskRequestBody(byte[] input) => Refusable(() => Json<AskRequest>(input, null, checkStrings: false));
 
-    /// <summary>As the endpoints read a body: invalid JSON is a 400 (BoundedJson wraps it in an ArgumentException).</summary>
-    private static T Json<T>(byte[] input, JsonSerializerOptions? options)
+    /// <summary>As the endpoints read a body: strings checked first where the endpoint reads through BoundedJson (the
+    /// OpenAI API; the session ask deserialises directly, with no value kept as JSON), then deserialised; invalid
+    /// JSON is a 400 (wrapped in an ArgumentException).</summary>
+    private static T Json<T>(byte[] input, JsonSerializerOptions? options, bool checkStrings)
     {
+        if (checkStrings) JsonStringCheck.EnsureValid(input);
         try
         {
             return JsonSerializer.Deserialize<T>(input, options) ?? throw new ArgumentException("JSON null");
