@@ -10,8 +10,9 @@ namespace VLOrleans.Cli;
 /// <c>vl batch</c>: one question about every image of a folder or list (inspection photos → one answer per image), with
 /// up to <c>--concurrency</c> images in flight. Results go to JSONL or CSV (by <c>--out</c>'s extension; JSONL on stdout
 /// without it) in input order whatever order they finish in; an image that fails (unreadable, corrupt, refused) becomes
-/// a row with its error code, not the end of the batch. Progress and ETA, then a summary, go to stderr.
-/// Exit code 0 when every image was answered, 1 when some failed, 2 for a usage error. A failure that is not about one
+/// a row with its error code, not the end of the batch, and a folder's file that is not sent (not an image extension)
+/// becomes a row with error code <c>skipped</c> and the reason: every input file has a row. Progress and ETA, then a summary, go to stderr.
+/// Exit code 0 when every image was answered (skipped files aside), 1 when some failed, 2 for a usage error. A failure that is not about one
 /// image (server unreachable, API key refused, model not loadable) stops the batch with exit code 1.
 /// </summary>
 internal static class BatchCommand
@@ -33,11 +34,15 @@ internal static class BatchCommand
             var inFlight = parse.GetValue(concurrency);
             if (inFlight is < 1 or > 64) throw new VlCommandException("usage", "--concurrency must be between 1 and 64");
             var inputs = BatchInputs.From(parse.GetValue(input)!);
-            if (inputs.Count == 0) throw new VlCommandException("usage", $"no images in '{parse.GetValue(input)}'");
+            if (inputs.All(i => i.SkipReason is not null))
+            {
+                throw new VlCommandException("usage", $"no images in '{parse.GetValue(input)}'" +
+                    (inputs.Count > 0 ? $" ({inputs.Count} files, none named as an image)" : ""));
+            }
 
             // The local engine gets one KV slot per image in flight, so they decode together in one batch.
             await using var answers = backend.CreateBackend(parse, slotCount: inFlight, deleteRemoteSessions: true);
-            Console.Error.WriteLine($"{answers.Description}: {inputs.Count} images, {inFlight} at a time");
+            Console.Error.WriteLine($"{answers.Description}: {inputs.Count(i => i.SkipReason is null)} images, {inFlight} at a time");
             var text = parse.GetValue(question)!;
             var settings = backend.Settings(parse);
             var rows = new BatchRow?[inputs.Count];
@@ -64,7 +69,7 @@ internal static class BatchCommand
                     }));
             }
             Console.Error.WriteLine(Summary(rows!, clock.Elapsed, parse.GetValue(output)));
-            return rows.All(r => r!.Ok) ? 0 : 1;
+            return rows.All(r => r!.Ok || r.ErrorCode == SkippedCode) ? 0 : 1;
         }));
         return command;
     }
@@ -73,8 +78,12 @@ internal static class BatchCommand
     /// (rows already written stay) instead of writing the same error N times.</summary>
     private static readonly HashSet<string> StopsTheBatch = new(StringComparer.Ordinal) { "usage", "connection_failed", "unauthorized", "model_load_failed" };
 
+    /// <summary>The error code of a row for a file that was not sent.</summary>
+    private const string SkippedCode = "skipped";
+
     private static async Task<BatchRow> AnswerOneAsync(IVlBackend answers, BatchInput input, string question, AnswerSettings settings, CancellationToken cancellationToken)
     {
+        if (input.SkipReason is { } reason) return new BatchRow { File = input.Name, ErrorCode = SkippedCode, Error = reason };
         var clock = Stopwatch.StartNew();
         byte[] bytes;
         try
@@ -114,11 +123,15 @@ internal static class BatchCommand
 
     private static string Summary(IReadOnlyList<BatchRow> rows, TimeSpan elapsed, string? output)
     {
-        var failed = rows.Where(r => !r.Ok).ToList();
-        var summary = new StringBuilder($"{rows.Count} images: {rows.Count - failed.Count} answered, {failed.Count} failed");
+        var skipped = rows.Where(r => r.ErrorCode == SkippedCode).ToList();
+        var sent = rows.Count - skipped.Count;
+        var failed = rows.Where(r => !r.Ok && r.ErrorCode != SkippedCode).ToList();
+        var summary = new StringBuilder($"{sent} images: {sent - failed.Count} answered, {failed.Count} failed");
         if (failed.Count > 0)
             summary.Append(" (").AppendJoin(", ", failed.GroupBy(r => r.ErrorCode).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key}: {g.Count()}")).Append(')');
-        summary.Append($" in {elapsed.TotalSeconds:F1} s ({elapsed.TotalSeconds / rows.Count:F2} s per image)");
+        summary.Append($" in {elapsed.TotalSeconds:F1} s ({elapsed.TotalSeconds / Math.Max(sent, 1):F2} s per image)");
+        if (skipped.Count > 0)
+            summary.Append($"; {skipped.Count} {(skipped.Count == 1 ? "file" : "files")} not sent, not named as an image ({string.Join(", ", skipped.Select(r => r.File))})");
         if (output is not null) summary.Append($"; results in {output}");
         return summary.ToString();
     }

@@ -12,4 +12,5 @@ root.Subcommands.Add(BatchCommand.Create());
 root.Subcommands.Add(BenchEngineCommand.Create());
 root.Subcommands.Add(BenchStepsCommand.Create());
 root.Subcommands.Add(VLOrleans.Cli.Bench.BenchCommand.Create());
+root.Subcommands.Add(VLOrleans.Cli.Soak.SoakCommand.Create());
 return await root.Parse(args).InvokeAsync();

@@ -27,6 +27,9 @@ public sealed class InferenceWorker : IAsyncDisposable
     private long _steps;
     private long _tokensGenerated;
     private long _promptTokensPrefilled;
+    private long _faults;
+    private long _wakes;
+    private int _disposed;
 
     /// <param name="metrics">Where finished generations are recorded and the worker's gauges live (the engine's);
     /// without one the worker makes its own and disposes it.</param>
@@ -51,6 +54,12 @@ public sealed class InferenceWorker : IAsyncDisposable
         Interlocked.Read(ref _steps), Interlocked.Read(ref _tokensGenerated), Interlocked.Read(ref _promptTokensPrefilled),
         _scheduler.WaitingCount, _scheduler.Slots.Statistics);
 
+    /// <summary>Faults the worker survived (each ended the answers it concerned with an <see cref="InferenceFaultException"/>).</summary>
+    public long FaultCount => Interlocked.Read(ref _faults);
+
+    /// <summary>Times the loop was signalled: one per submission, plus one per caller cancelling a live answer.</summary>
+    public long WakeCount => Interlocked.Read(ref _wakes);
+
     /// <summary>True while the loop thread runs (readiness).</summary>
     public bool IsRunning => _thread.IsAlive && !_stop.IsCancellationRequested;
 
@@ -63,16 +72,18 @@ public sealed class InferenceWorker : IAsyncDisposable
         Validate(request);
         var sequence = new Sequence(request, cancellationToken);
         var channel = Channel.CreateUnbounded<GenerationEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-        var output = new SequenceOutput(channel.Writer, _newDecoder(), new StopStringMatcher(request.StopStrings));
+        // Wake the loop when the caller cancels, so a cancelled answer frees its place promptly. The registration lives
+        // exactly as long as the answer (disposed when its output is taken): callers' tokens often outlive the answer.
+        var onCancel = cancellationToken.CanBeCanceled ? cancellationToken.UnsafeRegister(static s => ((InferenceWorker)s!).Wake(), this) : default;
+        var output = new SequenceOutput(sequence, channel.Writer, _newDecoder(), new StopStringMatcher(request.StopStrings), onCancel);
         lock (_outputsGate) _outputs[sequence.Id] = output;
         if (!_scheduler.TryEnqueue(sequence))
         {
             lock (_outputsGate) _outputs.Remove(sequence.Id);
+            onCancel.Dispose();
             throw new GenerationRejectedException(GenerationRejection.QueueFull, $"The server is busy: {_scheduler.Options.MaxWaiting} requests are already waiting. Retry shortly.");
         }
-        // Wake the loop now, and again when the caller cancels so a cancelled wait frees its place promptly.
-        _wake.Release();
-        if (cancellationToken.CanBeCanceled) cancellationToken.UnsafeRegister(static s => ((SemaphoreSlim)s!).Release(), _wake);
+        Wake();
         return new GenerationStream(sequence.Id, channel.Reader);
     }
 
@@ -96,30 +107,84 @@ public sealed class InferenceWorker : IAsyncDisposable
         }
     }
 
+    /// <summary>Signals the loop; safe from any thread, also after disposal (a late cancellation must not throw from the canceller).</summary>
+    private void Wake()
+    {
+        if (Volatile.Read(ref _disposed) != 0) return;
+        Interlocked.Increment(ref _wakes);
+        try
+        {
+            _wake.Release();
+        }
+        catch (ObjectDisposedException)
+        {
+            // disposed between the check and the release: nothing is left to wake
+        }
+    }
+
     private void Loop()
     {
         var cancelled = new List<Sequence>();
         while (!_stop.IsCancellationRequested)
         {
             cancelled.Clear();
-            var plan = _scheduler.Schedule(cancelled);
-            foreach (var sequence in cancelled) Complete(sequence, FinishReason.Cancelled, resident: null);
-            if (plan.IsEmpty)
+            StepPlan? plan = null;
+            try
             {
-                try
+                plan = _scheduler.Schedule(cancelled);
+                foreach (var sequence in cancelled) Complete(sequence, FinishReason.Cancelled, resident: null);
+                if (!plan.IsEmpty)
                 {
-                    _wake.Wait(_stop.Token);
+                    Step(plan);
+                    Interlocked.Increment(ref _steps);
+                    continue;
                 }
-                catch (OperationCanceledException)
-                {
-                    break;
-                }
+            }
+            catch (Exception fault)
+            {
+                // The outer guard: a fault here must never end this thread (every open stream would wait forever).
+                Recover(fault, plan, cancelled);
                 continue;
             }
-            Step(plan);
-            Interlocked.Increment(ref _steps);
+            try
+            {
+                _wake.Wait(_stop.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
         }
-        foreach (var sequence in _scheduler.DrainAll()) Fail(sequence, new OperationCanceledException("the inference worker stopped"));
+        FailAll(new OperationCanceledException("the inference worker stopped"));
+    }
+
+    /// <summary>
+    /// After a fault escaped a loop step: a fault while running a planned step ends that step's answers; a fault
+    /// while scheduling leaves the scheduler's state unknown, so the worker restarts — every answer it holds, running
+    /// or waiting, ends with the fault and the queues start empty. Either way the loop goes on.
+    /// </summary>
+    private void Recover(Exception fault, StepPlan? plan, List<Sequence> cancelled)
+    {
+        Interlocked.Increment(ref _faults);
+        foreach (var sequence in cancelled) Complete(sequence, FinishReason.Cancelled, resident: null);
+        if (plan is not null)
+        {
+            var error = new InferenceFaultException("the inference worker failed while running this answer's step", fault);
+            foreach (var sequence in plan.Decode) Fail(sequence, error);
+            if (plan.Prefill is { } prefill) Fail(prefill, error);
+            return;
+        }
+        FailAll(new InferenceFaultException("the inference worker failed while scheduling and restarted", fault));
+    }
+
+    /// <summary>Ends every answer the worker holds with <paramref name="error"/> and empties the scheduler's queues.</summary>
+    private void FailAll(Exception error)
+    {
+        foreach (var sequence in _scheduler.DrainAll()) Fail(sequence, error);
+        // Answers the scheduler no longer tracks (a fault interrupted their finishing) still have open streams.
+        SequenceOutput[] orphans;
+        lock (_outputsGate) orphans = [.. _outputs.Values];
+        foreach (var output in orphans) Fail(output.Sequence, error);
     }
 
     private void Step(StepPlan plan)
@@ -224,21 +289,42 @@ public sealed class InferenceWorker : IAsyncDisposable
         var elapsed = sequence.Clock.Elapsed;
         var timings = new GenerationTimings(sequence.AdmittedAt ?? elapsed, sequence.FirstTokenAt ?? elapsed, elapsed);
         var completed = new GenerationCompleted(reason, new GenerationUsage(sequence.PromptLength, sequence.PromptReused, sequence.Generated.Count), timings);
-        // Recorded once (only the call that took the output), before the slot frees and before the caller hears of
-        // it: whoever sees either sees the answer counted.
-        if (output is not null) Metrics.RecordCompletion(completed);
-        if (sequence.State != SequenceState.Finished) _scheduler.Finish(sequence, resident);
+        try
+        {
+            if (sequence.State != SequenceState.Finished) _scheduler.Finish(sequence, resident);
+        }
+        catch (Exception fault)
+        {
+            // The scheduler retired the sequence anyway (Scheduler.Finish); only this answer learns of the fault.
+            Interlocked.Increment(ref _faults);
+            if (output is null) return;
+            Metrics.RecordFailure();
+            output.Complete(new InferenceFaultException("the inference worker failed while finishing this answer", fault));
+            return;
+        }
         if (output is null) return;
+        // Recorded once (only the call that took the output), before the caller hears of it: whoever sees the answer
+        // end sees it counted.
+        Metrics.RecordCompletion(completed);
         output.Writer.TryWrite(completed);
         output.Writer.TryComplete();
     }
 
+    /// <summary>Ends the answer with <paramref name="error"/>. Never throws: it is how faults are contained.</summary>
     private void Fail(Sequence sequence, Exception error)
     {
         var output = TakeOutput(sequence);
         if (output is not null) Metrics.RecordFailure();
-        if (sequence.State != SequenceState.Finished) _scheduler.Finish(sequence, null);
-        output?.Writer.TryComplete(error);
+        try
+        {
+            if (sequence.State != SequenceState.Finished) _scheduler.Finish(sequence, null);
+        }
+        catch (Exception)
+        {
+            // The scheduler retired the sequence anyway (Scheduler.Finish); the caller learns of the first error.
+            Interlocked.Increment(ref _faults);
+        }
+        output?.Complete(error);
     }
 
     private SequenceOutput OutputOf(Sequence sequence)
@@ -246,13 +332,19 @@ public sealed class InferenceWorker : IAsyncDisposable
         lock (_outputsGate) return _outputs[sequence.Id];
     }
 
+    /// <summary>Removes the answer's output and disposes its cancellation registration: from here on the caller's
+    /// token holds no reference to this worker.</summary>
     private SequenceOutput? TakeOutput(Sequence sequence)
     {
-        lock (_outputsGate) return _outputs.Remove(sequence.Id, out var output) ? output : null;
+        SequenceOutput? output;
+        lock (_outputsGate) output = _outputs.Remove(sequence.Id, out var taken) ? taken : null;
+        output?.OnCancel.Dispose();
+        return output;
     }
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         _stop.Cancel();
         _wake.Release();
         await Task.Run(() => _thread.Join()).ConfigureAwait(false);
@@ -261,7 +353,12 @@ public sealed class InferenceWorker : IAsyncDisposable
         if (_ownsMetrics) Metrics.Dispose();
     }
 
-    private sealed record SequenceOutput(ChannelWriter<GenerationEvent> Writer, ITokenStreamDecoder Decoder, StopStringMatcher Stops);
+    private sealed record SequenceOutput(Sequence Sequence, ChannelWriter<GenerationEvent> Writer, ITokenStreamDecoder Decoder, StopStringMatcher Stops,
+        CancellationTokenRegistration OnCancel)
+    {
+        /// <summary>Ends the stream with the error.</summary>
+        public void Complete(Exception error) => Writer.TryComplete(error);
+    }
 }
 
 /// <summary>Counters for /metrics and the status endpoint.</summary>

@@ -84,17 +84,16 @@ public sealed class Scheduler(KvSlotPool slots, SchedulerOptions options)
         _decoding.Add(sequence);
     }
 
-    /// <summary>Ends a sequence: its slot keeps <paramref name="resident"/> for the session's next turn (or is wiped when null).</summary>
+    /// <summary>Ends a sequence: its slot keeps <paramref name="resident"/> for the session's next turn (or is wiped when null).
+    /// The sequence is retired even when the pool refuses its slot (e.g. released twice); that error is rethrown.</summary>
     public void Finish(Sequence sequence, PromptTokens? resident)
     {
         _prefilling.Remove(sequence);
         _decoding.Remove(sequence);
-        if (sequence.Slot is { } slot)
-        {
-            Slots.Release(slot, resident);
-            sequence.Slot = null;
-        }
+        var slot = sequence.Slot;
+        sequence.Slot = null;
         sequence.State = SequenceState.Finished;
+        if (slot is not null) Slots.Release(slot, resident);
     }
 
     /// <summary>Finishes every sequence (worker shutting down or failed) and returns them.</summary>
@@ -106,7 +105,17 @@ public sealed class Scheduler(KvSlotPool slots, SchedulerOptions options)
             all.AddRange(_waiting);
             _waiting.Clear();
         }
-        foreach (var sequence in all) Finish(sequence, null);
+        foreach (var sequence in all)
+        {
+            try
+            {
+                Finish(sequence, null);
+            }
+            catch (InvalidOperationException)
+            {
+                // a slot the pool no longer counts as busy: the sequence is retired all the same
+            }
+        }
         return all;
     }
 

@@ -173,11 +173,13 @@ public sealed class VisionLanguageEngine : IAsyncDisposable
         var grid = Processor.GetGrid(image.Height, image.Width);
         var (resizedHeight, resizedWidth) = Processor.GetResizedSize(image.Height, image.Width);
         var key = new VisionCacheKey(decoded.Facts.ContentHash, $"{Family}:{resizedHeight}x{resizedWidth}", ModelId);
-        var (embeddings, cached) = await VisionCache.GetOrEncodeAsync(key, async () =>
+        // The encoding is shared with every concurrent caller for this image: it runs with the cache's token (cancelled
+        // once no caller wants it), never with this caller's, whose disconnect must not fail the others.
+        var (embeddings, cached) = await VisionCache.GetOrEncodeAsync(key, async encodeToken =>
         {
-            var processed = await Task.Run(() => Processor.Process(image), cancellationToken).ConfigureAwait(false);
-            return await Vision.EncodeAsync(processed.PixelValues, (grid.T, grid.H, grid.W), cancellationToken).ConfigureAwait(false);
-        }).ConfigureAwait(false);
+            var processed = await Task.Run(() => Processor.Process(image), encodeToken).ConfigureAwait(false);
+            return await Vision.EncodeAsync(processed.PixelValues, (grid.T, grid.H, grid.W), encodeToken).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
         var gridThw = new GridThw(grid.T, grid.H, grid.W);
         _preparedIndex.Remember(decoded.Facts, gridThw, key, VisionCache);
         return new PreparedImage(decoded.Facts, gridThw, embeddings, cached);

@@ -25,6 +25,7 @@ public static class BoundedJson
             if (buffer.WrittenCount > maxBytes) throw TooLarge(null, maxBytes);
         }
         if (buffer.WrittenCount == 0) throw RequestRejectedException.Invalid("The request body is empty; send a JSON object.");
+        JsonStringCheck.EnsureValid(buffer.WrittenSpan);
         try
         {
             return JsonSerializer.Deserialize<T>(buffer.WrittenSpan, options) ?? throw RequestRejectedException.Invalid("The request body is JSON null; send a JSON object.");

@@ -34,6 +34,9 @@ public sealed class ProblemMapping(IProblemDetailsService problems, IOptions<Vlo
         ModelNotReadyException => Of(ProblemKind.ModelNotReady, ProblemCodes.ModelNotReady),
         BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => (StatusCodes.Status413PayloadTooLarge, ProblemCodes.BodyTooLarge, "Request body too large"),
         BadHttpRequestException => (StatusCodes.Status400BadRequest, ProblemCodes.InvalidRequest, "Invalid request"),
+        // The worker ended this answer after an internal fault (and went on): a server error, but a known one, so a
+        // stream that already started ends with an error event saying so instead of breaking off.
+        InferenceFaultException => (StatusCodes.Status500InternalServerError, "generation_failed", "Generation failed"),
         _ => null,
     };
 

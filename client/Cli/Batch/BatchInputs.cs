@@ -1,7 +1,8 @@
 namespace VLOrleans.Cli.Batch;
 
-/// <summary>One image of a batch: the name written to the output and the file to read.</summary>
-internal sealed record BatchInput(string Name, string Path);
+/// <summary>One file of a batch: the name written to the output and the file to read; <see cref="SkipReason"/> says why
+/// it is not sent (its row says so instead of the file vanishing from the results).</summary>
+internal sealed record BatchInput(string Name, string Path, string? SkipReason = null);
 
 /// <summary>
 /// What <c>vl batch</c> answers about, in a fixed order: a folder's image files (top level, by ordinal name), or a list
@@ -9,8 +10,8 @@ internal sealed record BatchInput(string Name, string Path);
 /// </summary>
 internal static class BatchInputs
 {
-    /// <summary>Extensions taken from a folder; others (sidecar .json, .txt) are skipped. Formats the decoder does not
-    /// read still appear, and fail per image with <c>unsupported_format</c>.</summary>
+    /// <summary>Extensions sent from a folder; other files (sidecar .json, .txt, .svg) get a skipped row. Formats the
+    /// decoder does not read are still sent, and fail per image with <c>unsupported_format</c>.</summary>
     private static readonly HashSet<string> ImageExtensions = new(StringComparer.OrdinalIgnoreCase)
     {
         ".jpg", ".jpeg", ".jpe", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff", ".heic", ".avif",
@@ -21,8 +22,7 @@ internal static class BatchInputs
         if (Directory.Exists(folderOrList))
         {
             return Directory.EnumerateFiles(folderOrList)
-                .Where(f => ImageExtensions.Contains(Path.GetExtension(f)))
-                .Select(f => new BatchInput(Path.GetFileName(f), f))
+                .Select(f => new BatchInput(Path.GetFileName(f), f, SkipReasonFor(f)))
                 .OrderBy(i => i.Name, StringComparer.Ordinal)
                 .ToList();
         }
@@ -33,5 +33,14 @@ internal static class BatchInputs
             .Where(l => l.Length > 0 && !l.StartsWith('#'))
             .Select(l => new BatchInput(l, Path.IsPathRooted(l) ? l : Path.Combine(baseFolder, l)))
             .ToList();
+    }
+
+    /// <summary>Why a folder's file is not sent, or null when its extension is an image's.</summary>
+    private static string? SkipReasonFor(string path)
+    {
+        var extension = Path.GetExtension(path);
+        if (ImageExtensions.Contains(extension)) return null;
+        var what = extension.Length == 0 ? "it has no file extension" : $"'{extension}' is not an image file extension";
+        return $"not sent: {what} (a folder's files are sent when named {string.Join(", ", ImageExtensions)}); name it in a list file to send it anyway";
     }
 }

@@ -10,7 +10,7 @@ public sealed class VisionEmbeddingCache
     private readonly Lock _gate = new();
     private readonly Dictionary<VisionCacheKey, LinkedListNode<Entry>> _entries = [];
     private readonly LinkedList<Entry> _recency = new(); // most recent first
-    private readonly Dictionary<VisionCacheKey, Task<VisionEmbeddings>> _inFlight = [];
+    private readonly Dictionary<VisionCacheKey, Flight> _inFlight = [];
     private long _bytes;
     private long _hits;
     private long _misses;
@@ -48,14 +48,26 @@ public sealed class VisionEmbeddingCache
         return false;
     }
 
+    /// <summary>As <see cref="GetOrEncodeAsync(VisionCacheKey, Func{CancellationToken, Task{VisionEmbeddings}}, CancellationToken)"/>
+    /// for an encoding that cannot be cancelled.</summary>
+    public Task<(VisionEmbeddings Embeddings, bool WasCached)> GetOrEncodeAsync(VisionCacheKey key, Func<Task<VisionEmbeddings>> encode) =>
+        GetOrEncodeAsync(key, _ => encode(), CancellationToken.None);
+
     /// <summary>
     /// Returns the cached embeddings, or runs <paramref name="encode"/> once for all concurrent callers of the
     /// same key and caches its result. A failed or cancelled encoding is not cached; later callers retry.
     /// </summary>
+    /// <remarks>
+    /// The shared encoding belongs to no caller: it gets its own token, which is cancelled only when every caller
+    /// waiting for it has cancelled. So one client disconnecting never fails the others waiting for the same image,
+    /// and an image nobody wants any more stops encoding. <paramref name="cancellationToken"/> ends only this wait.
+    /// </remarks>
     /// <returns>The embeddings and whether they came from the cache (or another caller's in-flight encoding).</returns>
-    public async Task<(VisionEmbeddings Embeddings, bool WasCached)> GetOrEncodeAsync(VisionCacheKey key, Func<Task<VisionEmbeddings>> encode)
+    public async Task<(VisionEmbeddings Embeddings, bool WasCached)> GetOrEncodeAsync(VisionCacheKey key,
+        Func<CancellationToken, Task<VisionEmbeddings>> encode, CancellationToken cancellationToken)
     {
-        Task<VisionEmbeddings> task;
+        cancellationToken.ThrowIfCancellationRequested();
+        Flight flight;
         bool owner;
         lock (_gate)
         {
@@ -65,31 +77,71 @@ public sealed class VisionEmbeddingCache
                 _hits++;
                 return (node.Value.Embeddings, true);
             }
-            if (_inFlight.TryGetValue(key, out var pending))
+            owner = !_inFlight.TryGetValue(key, out flight!);
+            if (owner)
             {
-                _hits++;
-                task = pending;
-                owner = false;
+                _misses++;
+                flight = new Flight();
+                _inFlight[key] = flight;
             }
             else
             {
-                _misses++;
-                task = encode();
-                _inFlight[key] = task;
-                owner = true;
+                _hits++;
             }
+            flight.WaiterCount++;
         }
-        if (!owner) return (await task.ConfigureAwait(false), true);
+        if (owner) _ = RunAsync(key, flight, encode);
         try
         {
-            var embeddings = await task.ConfigureAwait(false);
-            lock (_gate) Insert(key, embeddings);
-            return (embeddings, false);
+            return (await flight.Result.Task.WaitAsync(cancellationToken).ConfigureAwait(false), !owner);
         }
-        finally
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            lock (_gate) _inFlight.Remove(key);
+            Leave(key, flight);
+            throw;
         }
+    }
+
+    /// <summary>Runs the shared encoding and settles it for every waiter; the result is cached whoever still waits.</summary>
+    private async Task RunAsync(VisionCacheKey key, Flight flight, Func<CancellationToken, Task<VisionEmbeddings>> encode)
+    {
+        try
+        {
+            var embeddings = await encode(flight.Cancellation.Token).ConfigureAwait(false);
+            lock (_gate)
+            {
+                Land(key, flight);
+                Insert(key, embeddings);
+            }
+            flight.Result.TrySetResult(embeddings);
+        }
+        catch (OperationCanceledException) when (flight.Cancellation.IsCancellationRequested)
+        {
+            lock (_gate) Land(key, flight);
+            flight.Result.TrySetCanceled(flight.Cancellation.Token);
+        }
+        catch (Exception e)
+        {
+            lock (_gate) Land(key, flight);
+            flight.Result.TrySetException(e);
+        }
+    }
+
+    /// <summary>Under the gate: the flight is over, so a later caller starts a new one (or finds the cached result).</summary>
+    private void Land(VisionCacheKey key, Flight flight)
+    {
+        if (_inFlight.TryGetValue(key, out var current) && current == flight) _inFlight.Remove(key);
+    }
+
+    /// <summary>A waiter gave up; the last one to leave cancels the encoding.</summary>
+    private void Leave(VisionCacheKey key, Flight flight)
+    {
+        lock (_gate)
+        {
+            if (--flight.WaiterCount > 0 || flight.Result.Task.IsCompleted) return;
+            Land(key, flight);
+        }
+        flight.Cancellation.Cancel();
     }
 
     private void Insert(VisionCacheKey key, VisionEmbeddings embeddings)
@@ -116,6 +168,18 @@ public sealed class VisionEmbeddingCache
     }
 
     private sealed record Entry(VisionCacheKey Key, VisionEmbeddings Embeddings);
+
+    /// <summary>One in-flight encoding shared by its waiters. Its token source is never disposed: it has no timer,
+    /// and disposing it could race with the last waiter's cancel.</summary>
+    private sealed class Flight
+    {
+        public TaskCompletionSource<VisionEmbeddings> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public CancellationTokenSource Cancellation { get; } = new();
+
+        /// <summary>Callers still waiting; guarded by the cache's gate.</summary>
+        public int WaiterCount { get; set; }
+    }
 }
 
 /// <summary>A snapshot of the cache's counters, for /metrics and the status endpoint.</summary>

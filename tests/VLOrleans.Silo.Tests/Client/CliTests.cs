@@ -30,8 +30,10 @@ public sealed class CliTests(ClientServerFixture server)
             Assert.True(remote.ExitCode == 1, $"exit {remote.ExitCode} (1 = some images failed):\n{remote.StdErr}");
             Assert.Contains("3 images: 2 answered, 1 failed (unsupported_format: 1)", remote.StdErr);
             var rows = File.ReadAllLines(jsonl).Select(l => JsonDocument.Parse(l).RootElement).ToList();
-            Assert.Equal(["a-gauge.jpg", "b-broken.jpg", "c-toucan.png"], rows.Select(r => r.GetProperty("file").GetString()));
-            Assert.Equal([true, false, true], rows.Select(r => r.GetProperty("ok").GetBoolean()));
+            // notes.txt is not sent, but has its row (issue 22: no input file vanishes from the results).
+            Assert.Equal(["a-gauge.jpg", "b-broken.jpg", "c-toucan.png", "notes.txt"], rows.Select(r => r.GetProperty("file").GetString()));
+            Assert.Equal([true, false, true, false], rows.Select(r => r.GetProperty("ok").GetBoolean()));
+            Assert.Equal("skipped", rows[3].GetProperty("error_code").GetString());
             Assert.Equal("unsupported_format", rows[1].GetProperty("error_code").GetString());
             Assert.Contains("not a recognised image", rows[1].GetProperty("error").GetString());
             Assert.Equal(JsonValueKind.Null, rows[1].GetProperty("answer").ValueKind);
