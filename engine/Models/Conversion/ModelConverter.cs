@@ -70,7 +70,7 @@ public static class ModelConverter
         log("embed_tokens");
         var embed = WriteEmbeddingTable(tensors, spec.EmbedTokensTensor, Path.Combine(onnxFolder, "embed_tokens.safetensors"), reuse: existing is not null);
 
-        var variant = options.Weights.ToName();
+        var variant = options.VariantName;
         var staging = Path.Combine(onnxFolder, $".partial-{variant}");
         if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
         Directory.CreateDirectory(staging);
@@ -106,7 +106,7 @@ public static class ModelConverter
         var variants = existing?.Variants ?? new Dictionary<string, VariantEntry>(StringComparer.Ordinal);
         variants[variant] = new VariantEntry
         {
-            Weights = variant,
+            Weights = options.Weights.ToName(),
             LmHead = options.EffectiveLmHead.ToName(),
             Vision = visionFile,
             Decoder = decoderFile,
