@@ -15,6 +15,9 @@ namespace VLOrleans.Engine.Tests.Conversion;
 /// </summary>
 public sealed class CudaTargetConversionTests(ITestOutputHelper output)
 {
+    /// <summary>The tiny package with cuda-fp16 and cuda-int4 variants (also what the GPU tests load).</summary>
+    internal static ModelPackage CudaPackage => Package.Value;
+
     private static readonly Lazy<ModelPackage> Package = new(() =>
     {
         var folder = Path.Combine(Path.GetTempPath(), $"vlo-cuda-target-{Environment.ProcessId}");
