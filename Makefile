@@ -20,7 +20,7 @@ test: build
 
 run: build
 	@echo "VLOrleans on http://localhost:$(PORT) (data: $(DATA); /readyz turns 200 once the model is loaded)"
-	VLO__DataPath="$(DATA)" $(DOTNET) silo/bin/$(CONFIG)/net10.0/VLOrleans.Silo.dll --urls http://0.0.0.0:$(PORT)
+	env $$(case "$${VLO_ORT_TELEMETRY:-}" in 1|true) ;; *) echo ORT_DISABLE_TELEMETRY=1 ;; esac) VLO__DataPath="$(DATA)" $(DOTNET) silo/bin/$(CONFIG)/net10.0/VLOrleans.Silo.dll --urls http://0.0.0.0:$(PORT)
 
 format:
 	$(DOTNET) format VLOrleans.sln

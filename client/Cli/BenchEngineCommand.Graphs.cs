@@ -18,9 +18,9 @@ internal static partial class BenchEngineCommand
     private const int PrefillTokens = 320;
     private const int MaxLength = 512;
 
-    private static Dictionary<string, double> RunGraphs(ModelPackage package, IReadOnlyList<string> variants, int threads, int repeats, string? profile)
+    private static Dictionary<string, double> RunGraphs(ModelPackage package, IReadOnlyList<string> variants, int threads, int repeats, string? profile, OnnxDevice device)
     {
-        var options = new OnnxSessionOptions { IntraOpThreadCount = threads };
+        var options = new OnnxSessionOptions { IntraOpThreadCount = threads, ExecutionProvider = device.Provider, CudaDeviceId = device.Index };
         var config = package.Config;
         var d = package.Manifest.Decoder;
         var random = new Random(1);

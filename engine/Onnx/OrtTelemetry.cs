@@ -33,9 +33,11 @@ public static class OrtTelemetry
     public static bool IsAllowed => _allowed ?? OptedInByEnvironment();
 
     /// <summary>One line for the status page and startup log: which way it is and why.</summary>
-    public static string Status => IsAllowed
-        ? $"on: explicitly allowed ({OptInVariable}=1 or a setting); ONNX Runtime may write ~/.cache/Microsoft/DeveloperTools and upload"
-        : $"off: {DisableVariable}={Interop.Libc.GetEnvironmentVariable(DisableVariable) ?? "(unset)"} in the native environment before ONNX Runtime loaded";
+    public static string Status => Libc.GetEnvironmentVariable(DisableVariable) is "1"
+        ? IsAllowed
+            ? $"off: {DisableVariable}=1 was set by the launch environment, which overrides the opt-in"
+            : $"off: {DisableVariable}=1 in the native environment before ONNX Runtime loaded"
+        : $"on: explicitly allowed ({OptInVariable}=1 or a setting); ONNX Runtime may write ~/.cache/Microsoft/DeveloperTools and upload";
 
     /// <summary>Called by <see cref="OrtLibrary"/> right before any dlopen of ONNX Runtime.</summary>
     internal static void ApplyBeforeLoad()
