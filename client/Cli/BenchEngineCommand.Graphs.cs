@@ -88,7 +88,8 @@ internal static partial class BenchEngineCommand
             foreach (var key in results.Keys.Where(k => k.StartsWith(graphs[0].Name + ".", StringComparison.Ordinal)).ToArray())
             {
                 var metric = key[(graphs[0].Name.Length + 1)..];
-                results[$"speedup_{name}_over_{graphs[0].Name}.{metric}"] = results[key] / results[$"{name}.{metric}"];
+                // A metric only one of the two has (the decode-step graph of a variant converted with --decode-weights) has no ratio.
+                if (results.TryGetValue($"{name}.{metric}", out var other)) results[$"speedup_{name}_over_{graphs[0].Name}.{metric}"] = results[key] / other;
             }
         }
         return results;

@@ -54,7 +54,7 @@ internal static class BenchStepsCommand
                 }
                 return 0;
             }
-            catch (Exception e) when (e is ArgumentException or VLOrleans.Engine.Models.ModelLoadException)
+            catch (Exception e) when (e is ArgumentException or VLOrleans.Engine.Models.ModelLoadException or ExecutionProviderUnavailableException)
             {
                 Console.Error.WriteLine($"bench-steps: {e.Message}");
                 return 2;
