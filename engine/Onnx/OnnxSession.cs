@@ -153,6 +153,36 @@ public sealed class OnnxSession : IDisposable
         }
     }
 
+    /// <summary>
+    /// <paramref name="byteLength"/> bytes from this session's allocator on <paramref name="device"/> (the CUDA device's
+    /// memory for a CUDA session; host memory for <see cref="OnnxDevice.Cpu"/>). For buffers every run binds in place,
+    /// such as the KV cache. Dispose the buffer before the session.
+    /// </summary>
+    public OnnxDeviceBuffer AllocateOnDevice(OnnxDevice device, long byteLength)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(byteLength);
+        if (byteLength > uint.MaxValue) throw new ArgumentOutOfRangeException(nameof(byteLength), byteLength, "ONNX Runtime's allocator takes at most 4 GiB per block; split the buffer");
+        var session = Session;
+        return OrtErrors.Translate(() =>
+        {
+            var info = device.IsCuda
+                ? new OrtMemoryInfo(OrtMemoryInfo.allocatorCUDA, OrtAllocatorType.DeviceAllocator, device.Index, OrtMemType.Default)
+                : OrtMemoryInfo.DefaultInstance;
+            OrtAllocator? allocator = null;
+            try
+            {
+                allocator = new OrtAllocator(session, info); // the session's allocator for that device
+                return new OnnxDeviceBuffer(allocator, allocator.Allocate((uint)byteLength), info, ownsMemoryInfo: device.IsCuda, device, byteLength);
+            }
+            catch
+            {
+                allocator?.Dispose();
+                if (device.IsCuda) info.Dispose();
+                throw;
+            }
+        });
+    }
+
     public void Dispose()
     {
         var session = Interlocked.Exchange(ref _session, null);

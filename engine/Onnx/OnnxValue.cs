@@ -96,6 +96,9 @@ public sealed class OnnxValue : IDisposable
     /// <summary>A copy of the data, for small outputs and tests.</summary>
     public T[] ToArray<T>() where T : unmanaged => GetTensorSpan<T>().ToArray();
 
+    /// <summary>Owns a tensor made elsewhere in this folder over memory that needs no pin (device memory).</summary>
+    internal static OnnxValue Wrap(OrtValue value, OnnxElementType type, long[] shape) => new(value, type, shape, default);
+
     /// <summary>Takes ownership of a value ORT allocated during Run, reading its type and shape.</summary>
     internal static OnnxValue FromOrtAllocated(OrtValue value)
     {
