@@ -140,7 +140,7 @@ public static unsafe class OrtLibrary
                     continue;
                 }
                 if (ProbeLoaded(packaged, out var packagedApi, out var packagedVersion, out var packagedError))
-                    return (PackagedPath(packaged) ?? candidate, packaged, (nint)packagedApi, packagedVersion);
+                    return (PackagedPath() ?? candidate, packaged, (nint)packagedApi, packagedVersion);
                 attempts.Add($"{candidate}: {packagedError}");
                 continue;
             }
@@ -189,7 +189,7 @@ public static unsafe class OrtLibrary
     }
 
     /// <summary>Where the host found the package's library: the first mapping of a file named libonnxruntime.so.</summary>
-    private static string? PackagedPath(nint _)
+    private static string? PackagedPath()
     {
         try
         {
