@@ -47,7 +47,9 @@ internal static class BenchStepsCommand
                 {
                     var medians = Measure(specs, count, parse.GetValue(steps), parse.GetValue(cached), new OnnxSessionOptions
                     {
-                        IntraOpThreadCount = parse.GetValue(threads), ExecutionProvider = onDevice.Provider, CudaDeviceId = onDevice.Index,
+                        IntraOpThreadCount = parse.GetValue(threads),
+                        ExecutionProvider = onDevice.Provider,
+                        CudaDeviceId = onDevice.Index,
                     });
                     for (var i = 0; i < specs.Length; i++)
                         Console.WriteLine($"rows {count,2}  {specs[i],-60} {medians[i],8:F1} ms/step  {count * 1000 / medians[i],6:F1} tok/s  {medians[0] / medians[i]:F2}× the first");

@@ -32,7 +32,11 @@ public sealed class CudaEngineTests(ITestOutputHelper output)
         var package = CudaTargetConversionTests.CudaPackage;
         await using var gpu = VisionLanguageEngine.Load(new EngineOptions
         {
-            ModelPath = package.Folder, DecoderDevice = OnnxExecutionProvider.Cuda, VisionDevice = OnnxExecutionProvider.Cuda, SlotCount = 2, MaxSequenceLength = 64,
+            ModelPath = package.Folder,
+            DecoderDevice = OnnxExecutionProvider.Cuda,
+            VisionDevice = OnnxExecutionProvider.Cuda,
+            SlotCount = 2,
+            MaxSequenceLength = 64,
         });
         Assert.NotNull(gpu.Placement);
         output.WriteLine($"placement: {gpu.Placement!.Variant} — {gpu.Placement.Reason}");
