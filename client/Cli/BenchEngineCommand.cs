@@ -6,6 +6,7 @@ using VLOrleans.Engine.Generation;
 using VLOrleans.Engine.Imaging;
 using VLOrleans.Engine.Imaging.Preprocessing;
 using VLOrleans.Engine.Models.Package;
+using VLOrleans.Engine.Onnx;
 using VLOrleans.Engine.Text;
 
 namespace VLOrleans.Cli;
@@ -34,18 +35,24 @@ internal static partial class BenchEngineCommand
         };
         var profile = new Option<string?>("--profile") { Description = "With --graphs: write ONNX Runtime per-node profiles to {prefix}-{variant}-{vision|decoder}_{date}.json." };
         var noDecodeGraph = new Option<bool>("--no-decode-graph") { Description = "Decode on the prefill graph even when the variant has a decode-step graph (a baseline)." };
+        var device = new Option<string>("--device")
+        {
+            Description = "cpu, cuda or cuda:N (vision and decoder; cuda needs the GPU build: -p:OnnxRuntimeFlavor=gpu). Default cpu.",
+            DefaultValueFactory = _ => "cpu",
+        };
         var decodeGraphMaxRows = new Option<int?>("--decode-graph-max-rows") { Description = "Steps with more rows run on the prefill graph (default: the engine's, EngineOptions.DecodeGraphMaxRows)." };
         var command = new Command("bench-engine", "Measure the engine in-process: TTFT (new image vs follow-up), decode tokens/s, batching gain.")
         {
-            model, variant, concurrency, maxTokens, threads, image, repeats, json, graphs, profile, noDecodeGraph, decodeGraphMaxRows,
+            model, variant, concurrency, maxTokens, threads, image, repeats, json, graphs, profile, noDecodeGraph, decodeGraphMaxRows, device,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
+            var onDevice = OnnxDevice.Parse(parse.GetValue(device));
             if (parse.GetValue(graphs) is { } list)
             {
                 var package = VLOrleans.Engine.Models.Package.ModelPackage.Open(parse.GetValue(model)!);
                 var threadCount = parse.GetValue(threads) is > 0 and var t ? t : Environment.ProcessorCount;
-                var graphResults = RunGraphs(package, list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries), threadCount, parse.GetValue(repeats), parse.GetValue(profile));
+                var graphResults = RunGraphs(package, list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries), threadCount, parse.GetValue(repeats), parse.GetValue(profile), onDevice);
                 foreach (var (key, value) in graphResults.OrderBy(r => r.Key, StringComparer.Ordinal)) Console.WriteLine($"{key,-60} {value,10:F3}");
                 if (parse.GetValue(json) is { } graphJson) await File.WriteAllTextAsync(graphJson, JsonSerializer.Serialize(graphResults, new JsonSerializerOptions { WriteIndented = true }), cancellationToken);
                 return 0;
@@ -65,11 +72,21 @@ internal static partial class BenchEngineCommand
                 DecoderThreads = parse.GetValue(threads),
                 VisionThreads = parse.GetValue(threads),
                 UseDecodeGraph = !parse.GetValue(noDecodeGraph),
+                DecoderDevice = onDevice.Provider,
+                VisionDevice = onDevice.Provider,
+                CudaDeviceId = onDevice.Index,
             };
             if (parse.GetValue(decodeGraphMaxRows) is { } maxRows) engineOptions = engineOptions with { DecodeGraphMaxRows = maxRows };
             await using var engine = VisionLanguageEngine.Load(engineOptions);
             var photo = parse.GetValue(image) ?? Path.Combine(FindShared(), "images", "real", "qwen3vl__COCO_train2014_000000580957.jpg");
             var results = await RunAsync(engine, photo, n, tokens, parse.GetValue(repeats), cancellationToken);
+            if (engine.Placement is { } placement)
+            {
+                Console.Error.WriteLine($"device: {placement.Reason}");
+                var now = CudaDevice.Query(placement.Device.Index);
+                results["cuda_free_gb_at_load"] = placement.Device.FreeBytes / 1e9;
+                results["cuda_used_gb_after_run"] = (now.TotalBytes - now.FreeBytes) / 1e9;
+            }
             // (peak_rss_gb was read before this: the measurement maps 768 MB for a moment)
             var after = MachineFloors.MemoryBandwidth(Environment.ProcessorCount).Read;
             results["read_bandwidth_before_gb_per_s"] = before;

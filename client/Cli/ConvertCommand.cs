@@ -32,9 +32,14 @@ internal static class ConvertCommand
             Description = "Decoder attention over an fp16 cache: 'switched' (the engine's own kernel for decode steps, GroupQueryAttention for prefill; loads only in VLOrleans) or 'gqa' (GroupQueryAttention throughout; loads in any ONNX Runtime).",
             DefaultValueFactory = _ => "switched",
         };
+        var target = new Option<string>("--target")
+        {
+            Description = "Execution provider the variant is for: 'cpu', or 'cuda' (fp16 or int4 weights, GroupQueryAttention throughout, fp16 cache, no CPU-only op; variant named cuda-<weights>).",
+            DefaultValueFactory = _ => "cpu",
+        };
         var command = new Command("convert", "Convert a Hugging Face Qwen-VL checkpoint into an ONNX model package.")
         {
-            from, to, weights, lmHead, blockSize, accuracy, keepPrecise, preciseFormat, kvCache, decodeWeights, decodeBlockSize, attention,
+            from, to, weights, lmHead, blockSize, accuracy, keepPrecise, preciseFormat, kvCache, decodeWeights, decodeBlockSize, attention, target,
         };
         command.SetAction(parse =>
         {
@@ -52,7 +57,7 @@ internal static class ConvertCommand
                     DecodeWeights = parse.GetValue(decodeWeights) is { } dw ? ParseFormat(dw) : null,
                     DecodeBlockSize = parse.GetValue(decodeBlockSize),
                     Attention = ParseAttention(parse.GetValue(attention)!),
-                };
+                }.ForTarget(ParseTarget(parse.GetValue(target)!));
                 var result = WorkProgress.Run("convert", report => ModelConverter.Convert(parse.GetValue(from)!, parse.GetValue(to)!, options,
                     progress: new InlineProgress<ConversionProgress>(p => report(new WorkStatus(p.Step, p.Fraction,
                         $"{p.TensorsDone}/{p.TensorCount} tensors, {WorkProgress.Bytes(p.BytesWritten)} written")))));
@@ -89,6 +94,13 @@ internal static class ConvertCommand
         "switched" => DecoderAttention.OwnForDecodeSteps,
         "gqa" => DecoderAttention.GroupQuery,
         _ => throw new ArgumentException($"unknown attention '{name}' (expected switched or gqa)"),
+    };
+
+    private static ConversionTarget ParseTarget(string name) => name.ToLowerInvariant() switch
+    {
+        "cpu" => ConversionTarget.Cpu,
+        "cuda" => ConversionTarget.Cuda,
+        _ => throw new ArgumentException($"unknown target '{name}' (expected cpu or cuda)"),
     };
 
     private static string[] ParseLayerList(string list) =>

@@ -63,7 +63,11 @@ public sealed record EngineOptions
 
     public OnnxExecutionProvider VisionDevice { get; init; } = OnnxExecutionProvider.Cpu;
 
+    /// <summary>The GPU of the decoder (and of the vision encoder unless <see cref="VisionCudaDeviceId"/> names another).</summary>
     public int CudaDeviceId { get; init; }
+
+    /// <summary>The vision encoder's GPU when it differs from the decoder's (null = <see cref="CudaDeviceId"/>).</summary>
+    public int? VisionCudaDeviceId { get; init; }
 
     public ImageLimits ImageLimits { get; init; } = new();
 }

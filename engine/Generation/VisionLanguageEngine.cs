@@ -98,7 +98,9 @@ public sealed class VisionLanguageEngine : IAsyncDisposable
         // A folder in the onnx-community / transformers.js layout (no manifest of ours) runs through its own encoder and runner.
         var isOnnxCommunity = OnnxCommunityLayout.IsLayout(options.ModelPath);
         var package = isOnnxCommunity ? OnnxCommunityPackage.Open(options.ModelPath) : ModelPackage.Open(options.ModelPath);
-        var variant = options.Variant ?? ChooseVariant(package, options.WeightMemoryBudgetBytes);
+        var placement = options.DecoderDevice == OnnxExecutionProvider.Cuda ? PlaceOnCuda(package, options) : null;
+        if (placement is not null) options = options with { KvMemoryBudgetBytes = placement.KvMemoryBudgetBytes };
+        var variant = options.Variant ?? placement?.Variant ?? ChooseVariant(package, options.WeightMemoryBudgetBytes);
         if (!package.VariantNames.Contains(variant))
             throw new ModelLoadException($"{package.Folder}: no weight variant '{variant}' (has {string.Join(", ", package.VariantNames)})");
         var tokenizer = QwenTokenizer.FromFile(Path.Combine(package.Folder, "tokenizer.json"));
@@ -113,7 +115,7 @@ public sealed class VisionLanguageEngine : IAsyncDisposable
         var metrics = new EngineMetrics();
         try
         {
-            var visionOptions = SessionOptions(options.VisionDevice, options.VisionThreads, options.CudaDeviceId);
+            var visionOptions = SessionOptions(options.VisionDevice, options.VisionThreads, options.VisionCudaDeviceId ?? options.CudaDeviceId);
             var decoderOptions = SessionOptions(options.DecoderDevice, options.DecoderThreads, options.CudaDeviceId);
             vision = isOnnxCommunity ? new PixelGridVisionEncoder(package, variant, visionOptions) : new VisionEncoder(package, variant, visionOptions);
             runner = isOnnxCommunity
@@ -126,7 +128,7 @@ public sealed class VisionLanguageEngine : IAsyncDisposable
                 MaxSequenceLength = options.MaxSequenceLength,
             });
             var worker = new InferenceWorker(runner, scheduler, () => new DetokenizerStream(tokenizer), metrics);
-            return new VisionLanguageEngine(package, variant, options, tokenizer, processor, vision, runner, slots, worker, defaults);
+            return new VisionLanguageEngine(package, variant, options, tokenizer, processor, vision, runner, slots, worker, defaults) { Placement = placement };
         }
         catch
         {
@@ -135,6 +137,30 @@ public sealed class VisionLanguageEngine : IAsyncDisposable
             metrics.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Where the decoder runs on CUDA and with which variant (null on the CPU): the status page's "why".</summary>
+    public CudaPlacement? Placement { get; private init; }
+
+    /// <summary>
+    /// Checks the GPU before anything loads (a clear startup error naming the missing driver or device, and the libraries
+    /// and versions the GPU package needs) and picks the variant by free device memory unless one was configured.
+    /// A configured variant must be a CUDA graph: one with the engine's CPU attention op would run that op on the host
+    /// and copy every layer's cache across PCIe each step.
+    /// </summary>
+    private static CudaPlacement? PlaceOnCuda(ModelPackage package, EngineOptions options)
+    {
+        var device = CudaDevice.Query(options.CudaDeviceId);
+        if (!device.IsPresent)
+            throw new ExecutionProviderUnavailableException(CudaRequirements.ProviderName, OrtLibrary.GetAvailableProviders(),
+                detail: $"cuda:{options.CudaDeviceId}: {device.Error}. {CudaRequirements.Diagnose().Describe()}");
+        if (options.Variant is { } configured)
+        {
+            if (package.VariantNames.Contains(configured) && package.Variant(configured).Attention is { } attention && attention != "gqa")
+                throw new ModelLoadException($"variant '{configured}' attends with the engine's CPU kernel ({attention}); on CUDA use a cuda-* variant (vl convert --target cuda)");
+            return new CudaPlacement(device, configured, options.KvMemoryBudgetBytes, $"cuda:{device.Index} {device.Name}: variant {configured} configured");
+        }
+        return CudaPlacement.Choose(device, package.VariantNames, options.KvMemoryBudgetBytes);
     }
 
     private static OnnxSessionOptions SessionOptions(OnnxExecutionProvider device, int threads, int cudaDevice) => new()

@@ -1,5 +1,4 @@
-using System.Runtime.InteropServices;
-using VLOrleans.Engine.Onnx.Interop;
+using Microsoft.ML.OnnxRuntime;
 
 namespace VLOrleans.Engine.Onnx;
 
@@ -14,17 +13,14 @@ public enum OnnxLogLevel
 }
 
 /// <summary>
-/// The one process-wide <c>OrtEnv</c> every session is created in (ORT allows one per process and it owns
-/// the logger). Created on first use; lives until process exit — releasing it while sessions exist is
-/// undefined in ORT, so we never do. Thread-safe.
+/// The one process-wide <c>OrtEnv</c> (the managed API's singleton) every session is created in. Created on first use,
+/// after <see cref="OrtLibrary"/> has loaded the library with telemetry off; lives until process exit. Thread-safe.
 /// </summary>
-public static unsafe class OnnxEnvironment
+public static class OnnxEnvironment
 {
     private static readonly Lock Gate = new();
     private static OnnxLogLevel _logLevel = OnnxLogLevel.Warning;
-    private static OrtEnvHandle? _env;
-    private static OrtMemoryInfoHandle? _cpuMemory;
-    private static nint _defaultAllocator;
+    private static OrtEnv? _env;
 
     /// <summary>Sets the ORT log level (default Warning). Only before the first session; later calls throw.</summary>
     public static void Configure(OnnxLogLevel logLevel)
@@ -37,7 +33,7 @@ public static unsafe class OnnxEnvironment
         }
     }
 
-    internal static OrtEnvHandle Env
+    internal static OrtEnv Env
     {
         get
         {
@@ -45,49 +41,12 @@ public static unsafe class OnnxEnvironment
             lock (Gate)
             {
                 if (_env is not null) return _env;
-                nint env;
-                var logId = "VLOrleans"u8;
-                fixed (byte* id = logId) // ORT copies the id; the u8 literal is NUL-terminated
-                {
-                    OrtStatus.Check(OrtApi.CreateEnv((int)_logLevel, id, &env));
-                }
-                return _env = new OrtEnvHandle(env);
+                OrtLibrary.EnsureLoaded();
+                var options = new EnvironmentCreationOptions { logId = "VLOrleans", logLevel = (OrtLoggingLevel)(int)_logLevel };
+                var env = Interop.OrtErrors.Translate(() => OrtEnv.CreateInstanceWithOptions(ref options));
+                if (!OrtTelemetry.IsAllowed) env.DisableTelemetryEvents();
+                return _env = env;
             }
         }
-    }
-
-    /// <summary>CPU memory description for tensors over caller memory (device allocator, default mem type).</summary>
-    internal static OrtMemoryInfoHandle CpuMemory
-    {
-        get
-        {
-            if (_cpuMemory is not null) return _cpuMemory;
-            lock (Gate)
-            {
-                if (_cpuMemory is not null) return _cpuMemory;
-                nint info;
-                OrtStatus.Check(OrtApi.CreateCpuMemoryInfo(/*OrtDeviceAllocator*/ 0, /*OrtMemTypeDefault*/ 0, &info));
-                return _cpuMemory = new OrtMemoryInfoHandle(info);
-            }
-        }
-    }
-
-    /// <summary>ORT's default CPU allocator (a process-wide singleton in ORT; never freed).</summary>
-    internal static nint DefaultAllocator
-    {
-        get
-        {
-            if (_defaultAllocator != 0) return _defaultAllocator;
-            nint allocator;
-            OrtStatus.Check(OrtApi.GetAllocatorWithDefaultOptions(&allocator));
-            return _defaultAllocator = allocator;
-        }
-    }
-
-    /// <summary>Copies a string ORT allocated with the default allocator, then frees it.</summary>
-    internal static string TakeAllocatedString(byte* s)
-    {
-        try { return Marshal.PtrToStringUTF8((nint)s) ?? ""; }
-        finally { OrtStatus.Check(OrtApi.AllocatorFree(DefaultAllocator, s)); }
     }
 }

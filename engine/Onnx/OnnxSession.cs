@@ -1,66 +1,76 @@
-using System.Runtime.InteropServices;
-using System.Text;
+using Microsoft.ML.OnnxRuntime;
 using VLOrleans.Engine.Onnx.Interop;
 
 namespace VLOrleans.Engine.Onnx;
 
 /// <summary>
-/// One loaded model (an <c>OrtSession</c>).
-/// <para>Threading: <see cref="Run(ReadOnlySpan{string}, ReadOnlySpan{OnnxValue}, ReadOnlySpan{string}, Span{OnnxValue?})"/>
-/// may be called from many threads at once — ORT documents <c>OrtApi::Run</c> as thread-safe on one session,
-/// each call using the session's thread pools. What is NOT safe is sharing mutable tensors between
-/// concurrent runs: two runs writing the same pre-allocated output (or one writing what another reads)
-/// race. Disposing while a Run is in progress is safe (the native release waits for the run to return) but
-/// later Runs throw <see cref="ObjectDisposedException"/>.</para>
+/// One loaded model: an owner around the managed API's <see cref="InferenceSession"/>.
+/// <para>Threading: Run may be called from many threads at once — ORT documents <c>OrtApi::Run</c> as thread-safe on one
+/// session, each call using the session's thread pools. What is NOT safe is sharing mutable tensors between concurrent
+/// runs: two runs writing the same pre-allocated output (or one writing what another reads) race. Dispose only after
+/// every Run has returned; later Runs throw <see cref="ObjectDisposedException"/>.</para>
+/// <para>Cancellation: a token that fires sets <see cref="RunOptions.Terminate"/> on that run's options; ORT stops
+/// between nodes and the run throws <see cref="OperationCanceledException"/>.</para>
 /// </summary>
-public sealed unsafe class OnnxSession : IDisposable
+public sealed class OnnxSession : IDisposable
 {
-    private readonly OrtSessionHandle _handle;
+    private readonly HashSet<string> _inputNames;
+    private readonly HashSet<string> _outputNames;
+    private readonly bool _isProfiling;
+    private InferenceSession? _session;
 
-    private OnnxSession(OrtSessionHandle handle)
+    private OnnxSession(InferenceSession session, bool isProfiling)
     {
-        _handle = handle;
-        try
-        {
-            Inputs = ReadInfos(isInput: true);
-            Outputs = ReadInfos(isInput: false);
-        }
-        catch
-        {
-            handle.Dispose();
-            throw;
-        }
+        _session = session;
+        _isProfiling = isProfiling;
+        OrtHandleCounts.Created(OrtHandleKind.Session);
+        Inputs = ReadInfos(session.InputNames, session.InputMetadata);
+        Outputs = ReadInfos(session.OutputNames, session.OutputMetadata);
+        _inputNames = [.. session.InputNames];
+        _outputNames = [.. session.OutputNames];
     }
 
     public IReadOnlyList<OnnxTensorInfo> Inputs { get; }
 
     public IReadOnlyList<OnnxTensorInfo> Outputs { get; }
 
+    private InferenceSession Session => _session ?? throw new ObjectDisposedException(nameof(OnnxSession));
+
     /// <summary>Loads a model file; external-data files are found relative to its folder.</summary>
     public static OnnxSession Load(string modelPath, OnnxSessionOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(modelPath);
-        var env = OnnxEnvironment.Env;
-        using var nativeOptions = (options ?? new OnnxSessionOptions()).CreateNative();
-        nint session;
-        fixed (byte* path = OnnxSessionOptions.Utf8Z(modelPath))
-        {
-            OrtStatus.Check(OrtApi.CreateSession(env.Pointer, path, nativeOptions.Pointer, &session));
-        }
-        return new OnnxSession(new OrtSessionHandle(session));
+        return Create(o => new InferenceSession(modelPath, o), options);
     }
 
     /// <summary>Loads a model from its serialized bytes (no external data: there is no folder to resolve it against).</summary>
     public static OnnxSession Load(ReadOnlySpan<byte> model, OnnxSessionOptions? options = null)
     {
-        var env = OnnxEnvironment.Env;
-        using var nativeOptions = (options ?? new OnnxSessionOptions()).CreateNative();
-        nint session;
-        fixed (byte* data = model)
+        var bytes = model.ToArray();
+        return Create(o => new InferenceSession(bytes, o), options);
+    }
+
+    private static OnnxSession Create(Func<SessionOptions, InferenceSession> load, OnnxSessionOptions? options)
+    {
+        options ??= new OnnxSessionOptions();
+        var native = options.CreateNative();
+        try
         {
-            OrtStatus.Check(OrtApi.CreateSessionFromArray(env.Pointer, data, (nuint)model.Length, nativeOptions.Pointer, &session));
+            var session = OrtErrors.Translate(() => load(native));
+            try
+            {
+                return new OnnxSession(session, options.ProfileFilePrefix is not null);
+            }
+            catch
+            {
+                session.Dispose();
+                throw;
+            }
         }
-        return new OnnxSession(new OrtSessionHandle(session));
+        finally
+        {
+            OnnxSessionOptions.Release(native);
+        }
     }
 
     /// <summary>Runs with ORT allocating every output; the caller disposes the returned values.</summary>
@@ -76,157 +86,193 @@ public sealed unsafe class OnnxSession : IDisposable
     /// into (it may share memory with an input, e.g. present KV over past KV); each null entry is filled with
     /// a value ORT allocated, which the caller then owns and disposes.
     /// </summary>
-    public void Run(ReadOnlySpan<string> inputNames, ReadOnlySpan<OnnxValue> inputs, ReadOnlySpan<string> outputNames, Span<OnnxValue?> outputs)
+    public void Run(ReadOnlySpan<string> inputNames, ReadOnlySpan<OnnxValue> inputs, ReadOnlySpan<string> outputNames, Span<OnnxValue?> outputs) =>
+        Run(inputNames, inputs, outputNames, outputs, CancellationToken.None);
+
+    /// <summary>As <see cref="Run(ReadOnlySpan{string}, ReadOnlySpan{OnnxValue}, ReadOnlySpan{string}, Span{OnnxValue?})"/>;
+    /// <paramref name="cancellationToken"/> terminates the run between nodes (RunOptions.Terminate).</summary>
+    public void Run(ReadOnlySpan<string> inputNames, ReadOnlySpan<OnnxValue> inputs, ReadOnlySpan<string> outputNames, Span<OnnxValue?> outputs, CancellationToken cancellationToken)
     {
         if (inputNames.Length != inputs.Length) throw new ArgumentException($"{inputNames.Length} input names for {inputs.Length} inputs", nameof(inputs));
         if (outputNames.Length != outputs.Length) throw new ArgumentException($"{outputNames.Length} output names for {outputs.Length} output slots", nameof(outputs));
+        var session = Session;
+        var inValues = new OrtValue[inputs.Length];
+        for (var i = 0; i < inputs.Length; i++)
+        {
+            var input = inputs[i] ?? throw new ArgumentNullException(nameof(inputs), $"input '{inputNames[i]}' is null");
+            inValues[i] = input.Value;
+            // Checked here because an IoBinding reports an unknown name as a bare FAIL; ORT's Run says InvalidArgument.
+            if (!_inputNames.Contains(inputNames[i]))
+                throw new OnnxRuntimeException(OnnxErrorCode.InvalidArgument, $"input name '{inputNames[i]}' is not an input of this model (inputs: {string.Join(", ", _inputNames)})");
+        }
+        foreach (var name in outputNames)
+        {
+            if (!_outputNames.Contains(name))
+                throw new OnnxRuntimeException(OnnxErrorCode.InvalidArgument, $"output name '{name}' is not an output of this model (outputs: {string.Join(", ", _outputNames)})");
+        }
+        var allBound = true;
+        foreach (var o in outputs) allBound &= o is not null;
 
-        var inputCount = inputs.Length;
-        var outputCount = outputs.Length;
-        // Keep every native object alive for the duration of the call (SafeHandle ref counts).
-        var held = new SafeHandle[1 + inputCount + outputCount];
-        var heldCount = 0;
-        var names = new NativeNames(inputNames, outputNames);
-        var valuePointers = (nint*)NativeMemory.AllocZeroed((nuint)(inputCount + outputCount + 1), (nuint)sizeof(nint));
+        cancellationToken.ThrowIfCancellationRequested();
+        RunOptions? runOptions = null;
+        CancellationTokenRegistration registration = default;
+        if (cancellationToken.CanBeCanceled)
+        {
+            runOptions = new RunOptions();
+            OrtHandleCounts.Created(OrtHandleKind.RunOptions);
+            var terminating = runOptions;
+            registration = cancellationToken.Register(() => terminating.Terminate = true);
+        }
         try
         {
-            AddRef(_handle, held, ref heldCount);
-            for (var i = 0; i < inputCount; i++)
+            if (allBound)
             {
-                var input = inputs[i] ?? throw new ArgumentNullException(nameof(inputs), $"input '{inputNames[i]}' is null");
-                AddRef(input.Handle, held, ref heldCount);
-                valuePointers[i] = input.Handle.Pointer;
+                // Every output pre-allocated (the decode step: logits and KV): one plain Run, nothing allocated by ORT.
+                var outValues = new OrtValue[outputs.Length];
+                for (var i = 0; i < outputs.Length; i++) outValues[i] = outputs[i]!.Value;
+                session.Run(runOptions, inputNames.ToArray(), inValues, outputNames.ToArray(), outValues);
             }
-            var outputPointers = valuePointers + inputCount;
-            for (var i = 0; i < outputCount; i++)
+            else
             {
-                if (outputs[i] is not { } preallocated) continue;
-                AddRef(preallocated.Handle, held, ref heldCount);
-                outputPointers[i] = preallocated.Handle.Pointer;
+                RunBound(session, runOptions, inputNames, inValues, outputNames, outputs);
             }
-
-            OrtStatus.Check(OrtApi.Run(_handle.Pointer, 0, names.Inputs, valuePointers, (nuint)inputCount, names.Outputs, (nuint)outputCount, outputPointers));
-
-            WrapAllocatedOutputs(outputs, outputPointers);
+        }
+        catch (Microsoft.ML.OnnxRuntime.OnnxRuntimeException e)
+        {
+            if (cancellationToken.IsCancellationRequested) throw new OperationCanceledException("the ONNX Runtime run was terminated", OrtErrors.From(e), cancellationToken);
+            throw OrtErrors.From(e);
         }
         finally
         {
-            for (var i = 0; i < heldCount; i++) held[i].DangerousRelease();
-            NativeMemory.Free(valuePointers);
-            names.Dispose();
+            registration.Dispose();
+            if (runOptions is not null)
+            {
+                runOptions.Dispose();
+                OrtHandleCounts.Released(OrtHandleKind.RunOptions);
+            }
         }
     }
 
-    public void Dispose() => _handle.Dispose();
-
     /// <summary>
-    /// Gives each ORT-allocated output an owner. All or nothing: if wrapping one fails, the values wrapped so
-    /// far are disposed and the rest released, so nothing leaks and the caller's null slots stay null.
+    /// <paramref name="byteLength"/> bytes from this session's allocator on <paramref name="device"/> (the CUDA device's
+    /// memory for a CUDA session; host memory for <see cref="OnnxDevice.Cpu"/>). For buffers every run binds in place,
+    /// such as the KV cache. Dispose the buffer before the session.
     /// </summary>
-    private static void WrapAllocatedOutputs(Span<OnnxValue?> outputs, nint* pointers)
+    public OnnxDeviceBuffer AllocateOnDevice(OnnxDevice device, long byteLength)
     {
-        var wrapped = new OnnxValue?[outputs.Length];
-        var next = 0;
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(byteLength);
+        if (byteLength > uint.MaxValue) throw new ArgumentOutOfRangeException(nameof(byteLength), byteLength, "ONNX Runtime's allocator takes at most 4 GiB per block; split the buffer");
+        var session = Session;
+        return OrtErrors.Translate(() =>
+        {
+            var info = device.IsCuda
+                ? new OrtMemoryInfo(OrtMemoryInfo.allocatorCUDA, OrtAllocatorType.DeviceAllocator, device.Index, OrtMemType.Default)
+                : OrtMemoryInfo.DefaultInstance;
+            OrtAllocator? allocator = null;
+            try
+            {
+                allocator = new OrtAllocator(session, info); // the session's allocator for that device
+                return new OnnxDeviceBuffer(allocator, allocator.Allocate((uint)byteLength), info, ownsMemoryInfo: device.IsCuda, device, byteLength);
+            }
+            catch
+            {
+                allocator?.Dispose();
+                if (device.IsCuda) info.Dispose();
+                throw;
+            }
+        });
+    }
+
+    public void Dispose()
+    {
+        var session = Interlocked.Exchange(ref _session, null);
+        if (session is null) return;
         try
         {
-            for (; next < outputs.Length; next++)
+            if (_isProfiling) session.EndProfiling(); // writes "{prefix}_{date}.json"; releasing the session alone does not
+        }
+        finally
+        {
+            session.Dispose();
+        }
+        OrtHandleCounts.Released(OrtHandleKind.Session);
+    }
+
+    /// <summary>
+    /// Mixed outputs (some pre-allocated, some for ORT to allocate) through an <see cref="OrtIoBinding"/>: the managed
+    /// Run takes either all or none pre-allocated. All or nothing on the way out: if wrapping one output fails, every
+    /// value ORT returned is disposed and the caller's null slots stay null.
+    /// </summary>
+    private static void RunBound(InferenceSession session, RunOptions? runOptions, ReadOnlySpan<string> inputNames, OrtValue[] inputs,
+        ReadOnlySpan<string> outputNames, Span<OnnxValue?> outputs)
+    {
+        using var binding = session.CreateIoBinding();
+        for (var i = 0; i < inputs.Length; i++) binding.BindInput(inputNames[i], inputs[i]);
+        for (var i = 0; i < outputs.Length; i++)
+        {
+            if (outputs[i] is { } bound) binding.BindOutput(outputNames[i], bound.Value);
+            else binding.BindOutputToDevice(outputNames[i], OrtMemoryInfo.DefaultInstance);
+        }
+        if (runOptions is null)
+        {
+            using var defaults = new RunOptions();
+            session.RunWithBinding(defaults, binding);
+        }
+        else
+        {
+            session.RunWithBinding(runOptions, binding);
+        }
+        var results = binding.GetOutputValues(); // one per bound output, in binding order; we own each
+        var wrapped = new OnnxValue?[outputs.Length];
+        var taken = new bool[results.Count];
+        try
+        {
+            var index = 0;
+            foreach (var result in results)
             {
-                if (outputs[next] is null) wrapped[next] = OnnxValue.FromOrtAllocated(pointers[next]);
+                if (outputs[index] is null)
+                {
+                    taken[index] = true;
+                    wrapped[index] = OnnxValue.FromOrtAllocated(result); // disposes the value itself on failure
+                }
+                index++;
             }
         }
         catch
         {
-            for (var i = 0; i < outputs.Length; i++)
+            foreach (var w in wrapped) w?.Dispose();
+            var index = 0;
+            foreach (var result in results)
             {
-                if (outputs[i] is not null) continue;
-                if (i < next) wrapped[i]?.Dispose();
-                else if (i > next) OrtApi.ReleaseValue(pointers[i]); // FromOrtAllocated disposes its own on failure
+                if (!taken[index++]) result.Dispose();
             }
             throw;
         }
-        for (var i = 0; i < outputs.Length; i++)
+        var k = 0;
+        foreach (var result in results)
         {
-            if (outputs[i] is null) outputs[i] = wrapped[i];
+            if (outputs[k] is null) outputs[k] = wrapped[k];
+            else result.Dispose(); // a second reference to the caller's own tensor
+            k++;
         }
     }
 
-    private static void AddRef(SafeHandle handle, SafeHandle[] held, ref int heldCount)
+    private static List<OnnxTensorInfo> ReadInfos(IReadOnlyList<string> names, IReadOnlyDictionary<string, NodeMetadata> metadata)
     {
-        var added = false;
-        handle.DangerousAddRef(ref added); // throws ObjectDisposedException for a disposed session or value
-        if (added) held[heldCount++] = handle;
-    }
-
-    private List<OnnxTensorInfo> ReadInfos(bool isInput)
-    {
-        nuint count;
-        OrtStatus.Check(isInput ? OrtApi.SessionGetInputCount(_handle.Pointer, &count) : OrtApi.SessionGetOutputCount(_handle.Pointer, &count));
-        var infos = new List<OnnxTensorInfo>((int)count);
-        for (nuint i = 0; i < count; i++)
+        var infos = new List<OnnxTensorInfo>(names.Count);
+        foreach (var name in names)
         {
-            byte* rawName;
-            OrtStatus.Check(isInput
-                ? OrtApi.SessionGetInputName(_handle.Pointer, i, OnnxEnvironment.DefaultAllocator, &rawName)
-                : OrtApi.SessionGetOutputName(_handle.Pointer, i, OnnxEnvironment.DefaultAllocator, &rawName));
-            var name = OnnxEnvironment.TakeAllocatedString(rawName);
-
-            nint typeInfo;
-            OrtStatus.Check(isInput
-                ? OrtApi.SessionGetInputTypeInfo(_handle.Pointer, i, &typeInfo)
-                : OrtApi.SessionGetOutputTypeInfo(_handle.Pointer, i, &typeInfo));
-            using var typeInfoHandle = new OrtTypeInfoHandle(typeInfo);
-            nint tensorInfo;
-            OrtStatus.Check(OrtApi.CastTypeInfoToTensorInfo(typeInfo, &tensorInfo)); // owned by typeInfo
-            if (tensorInfo == 0)
+            var meta = metadata[name];
+            if (!meta.IsTensor)
             {
                 infos.Add(new OnnxTensorInfo(name, OnnxElementType.Undefined, [], []));
                 continue;
             }
-            var (type, dims, symbols) = OnnxTensorInfo.Read(tensorInfo);
-            infos.Add(new OnnxTensorInfo(name, type, dims, symbols));
+            var dims = Array.ConvertAll(meta.Dimensions, d => (long)d);
+            var symbols = meta.SymbolicDimensions is { Length: var n } s && n == dims.Length ? Array.ConvertAll(s, x => x ?? "") : new string[dims.Length];
+            for (var i = 0; i < symbols.Length; i++) symbols[i] ??= "";
+            infos.Add(new OnnxTensorInfo(name, (OnnxElementType)(int)meta.ElementDataType, dims, symbols));
         }
         return infos;
-    }
-
-    /// <summary>
-    /// Input and output names as NUL-terminated UTF-8 in one native block, plus the two pointer arrays Run
-    /// takes. One allocation per Run: a decoder step runs for milliseconds, this costs well under a microsecond.
-    /// </summary>
-    private readonly struct NativeNames : IDisposable
-    {
-        private readonly byte* _block;
-
-        public NativeNames(ReadOnlySpan<string> inputNames, ReadOnlySpan<string> outputNames)
-        {
-            var count = inputNames.Length + outputNames.Length;
-            long textBytes = 0;
-            foreach (var n in inputNames) textBytes += Encoding.UTF8.GetByteCount(n ?? throw new ArgumentNullException(nameof(inputNames))) + 1;
-            foreach (var n in outputNames) textBytes += Encoding.UTF8.GetByteCount(n ?? throw new ArgumentNullException(nameof(outputNames))) + 1;
-            var pointerBytes = (long)(count + 1) * sizeof(byte*);
-            _block = (byte*)NativeMemory.Alloc((nuint)(pointerBytes + textBytes));
-            var pointers = (byte**)_block;
-            var text = _block + pointerBytes;
-            var end = text + textBytes;
-            var index = 0;
-            foreach (var n in inputNames) pointers[index++] = Write(n, ref text, end);
-            foreach (var n in outputNames) pointers[index++] = Write(n, ref text, end);
-            Inputs = pointers;
-            Outputs = pointers + inputNames.Length;
-        }
-
-        public byte** Inputs { get; }
-
-        public byte** Outputs { get; }
-
-        public void Dispose() => NativeMemory.Free(_block);
-
-        private static byte* Write(string s, ref byte* text, byte* end)
-        {
-            var start = text;
-            var written = Encoding.UTF8.GetBytes(s, new Span<byte>(text, (int)(end - text)));
-            text[written] = 0;
-            text += written + 1;
-            return start;
-        }
     }
 }

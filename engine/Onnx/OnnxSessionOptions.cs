@@ -1,4 +1,5 @@
 using System.Text;
+using Microsoft.ML.OnnxRuntime;
 using VLOrleans.Engine.Onnx.Interop;
 
 namespace VLOrleans.Engine.Onnx;
@@ -55,66 +56,78 @@ public sealed record OnnxSessionOptions
     /// timestamp pair per node).</summary>
     public string? ProfileFilePrefix { get; init; }
 
-    internal unsafe OrtSessionOptionsHandle CreateNative()
+    /// <summary>
+    /// Builds the managed <see cref="SessionOptions"/> (counted; the caller disposes it right after creating the session:
+    /// ORT copies everything, custom-op domains included, into the session).
+    /// </summary>
+    internal SessionOptions CreateNative()
     {
-        nint raw;
-        OrtStatus.Check(OrtApi.CreateSessionOptions(&raw));
-        var options = new OrtSessionOptionsHandle(raw);
+        OrtLibrary.EnsureLoaded();
+        _ = OnnxEnvironment.Env;
+        var options = new SessionOptions();
+        OrtHandleCounts.Created(OrtHandleKind.SessionOptions);
         try
         {
-            OrtStatus.Check(OrtApi.SetIntraOpNumThreads(raw, IntraOpThreadCount));
-            OrtStatus.Check(OrtApi.SetInterOpNumThreads(raw, InterOpThreadCount));
-            OrtStatus.Check(OrtApi.SetSessionGraphOptimizationLevel(raw, (int)OptimizationLevel));
-            if (LogLevel is { } level) OrtStatus.Check(OrtApi.SetSessionLogSeverityLevel(raw, (int)level));
-            if (ProfileFilePrefix is { } prefix)
+            OrtErrors.Translate(() =>
             {
-                fixed (byte* p = Utf8Z(prefix)) OrtStatus.Check(OrtApi.EnableProfiling(raw, p));
-            }
-            foreach (var (key, value) in ConfigEntries)
-            {
-                fixed (byte* k = Utf8Z(key), v = Utf8Z(value)) OrtStatus.Check(OrtApi.AddSessionConfigEntry(raw, k, v));
-            }
+                options.IntraOpNumThreads = IntraOpThreadCount;
+                options.InterOpNumThreads = InterOpThreadCount;
+                options.GraphOptimizationLevel = OptimizationLevel switch
+                {
+                    OnnxGraphOptimizationLevel.DisableAll => GraphOptimizationLevel.ORT_DISABLE_ALL,
+                    OnnxGraphOptimizationLevel.Basic => GraphOptimizationLevel.ORT_ENABLE_BASIC,
+                    OnnxGraphOptimizationLevel.Extended => GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
+                    _ => GraphOptimizationLevel.ORT_ENABLE_ALL,
+                };
+                if (LogLevel is { } level) options.LogSeverityLevel = (OrtLoggingLevel)(int)level;
+                if (ProfileFilePrefix is { } prefix)
+                {
+                    options.ProfileOutputPathPrefix = prefix; // first: the EnableProfiling setter passes the prefix to ORT
+                    options.EnableProfiling = true;
+                }
+                foreach (var (key, value) in ConfigEntries) options.AddSessionConfigEntry(key, value);
+            });
             // ORT refuses a domain added twice; options built up by several callers may list one twice.
-            foreach (var domain in CustomOpDomains.Distinct()) OrtStatus.Check(OrtApi.AddCustomOpDomain(raw, domain.Pointer));
-            if (ExecutionProvider == OnnxExecutionProvider.Cuda) AppendCuda(raw);
+            foreach (var domain in CustomOpDomains.Distinct()) domain.AddTo(options);
+            if (ExecutionProvider == OnnxExecutionProvider.Cuda) AppendCuda(options);
             // CPU needs no call: ORT always appends its CPU provider last, as the fallback for nodes others can't run.
             return options;
         }
         catch
         {
-            options.Dispose();
+            Release(options);
             throw;
         }
     }
 
+    /// <summary>Disposes options made by <see cref="CreateNative"/>.</summary>
+    internal static void Release(SessionOptions options)
+    {
+        options.Dispose();
+        OrtHandleCounts.Released(OrtHandleKind.SessionOptions);
+    }
+
     /// <summary>
-    /// Appends CUDA through the V2 options object (CreateCUDAProviderOptions + UpdateCUDAProviderOptions +
-    /// SessionOptionsAppendExecutionProvider_CUDA_V2). Not exercised on this project's CI machine (no GPU,
-    /// and the CPU build from onnxruntime-node lacks libonnxruntime_providers_cuda.so): there ORT itself
-    /// refuses, and the refusal surfaces as an <see cref="ExecutionProviderUnavailableException"/> wrapping ORT's error.
+    /// Appends CUDA (device_id only; ORT's defaults otherwise). Not exercised on this project's CI machine (no GPU, CPU
+    /// package): there the provider is not in the library, and the refusal names what is missing
+    /// (<see cref="CudaRequirements"/>): the GPU package, the driver, or the CUDA/cuDNN libraries and their versions.
     /// </summary>
-    private unsafe void AppendCuda(nint options)
+    private void AppendCuda(SessionOptions options)
     {
         var available = OrtLibrary.GetAvailableProviders();
-        if (!available.Contains("CUDAExecutionProvider")) throw new ExecutionProviderUnavailableException("CUDAExecutionProvider", available);
+        if (!available.Contains(CudaRequirements.ProviderName))
+            throw new ExecutionProviderUnavailableException(CudaRequirements.ProviderName, available, detail: CudaRequirements.Diagnose().Describe());
         try
         {
-            nint raw;
-            OrtStatus.Check(OrtApi.CreateCUDAProviderOptions(&raw));
-            using var cuda = new OrtCudaProviderOptionsHandle(raw);
-            fixed (byte* key = "device_id"u8, value = Utf8Z(CudaDeviceId.ToString(System.Globalization.CultureInfo.InvariantCulture)))
-            {
-                var keys = stackalloc byte*[1] { key };
-                var values = stackalloc byte*[1] { value };
-                OrtStatus.Check(OrtApi.UpdateCUDAProviderOptions(raw, keys, values, 1));
-            }
-            OrtStatus.Check(OrtApi.SessionOptionsAppendExecutionProvider_CUDA_V2(options, raw)); // ORT copies the options
+            using var cuda = new OrtCUDAProviderOptions();
+            cuda.UpdateOptions(new Dictionary<string, string> { ["device_id"] = CudaDeviceId.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+            options.AppendExecutionProvider_CUDA(cuda); // ORT copies the options
         }
-        catch (OnnxRuntimeException refusal)
+        catch (Microsoft.ML.OnnxRuntime.OnnxRuntimeException refusal)
         {
-            // ORT loads libonnxruntime_providers_shared.so / _cuda.so lazily, on the first CUDA call; a CPU
-            // build or a machine without CUDA fails here.
-            throw new ExecutionProviderUnavailableException("CUDAExecutionProvider", available, refusal);
+            // ORT loads libonnxruntime_providers_shared.so / _cuda.so (and through it CUDA, cuBLAS, cuDNN) lazily, on
+            // this call: a missing driver or library fails here.
+            throw new ExecutionProviderUnavailableException(CudaRequirements.ProviderName, available, OrtErrors.From(refusal), CudaRequirements.Diagnose().Describe());
         }
     }
 

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using VLOrleans.Engine.Onnx.Interop;
 
 namespace VLOrleans.Engine.Onnx;
@@ -13,22 +12,8 @@ public sealed record OnnxTensorInfo(string Name, OnnxElementType ElementType, IR
     public override string ToString() =>
         $"{Name}: {ElementType}[{string.Join(", ", Dimensions.Select((d, i) => d >= 0 ? d.ToString(System.Globalization.CultureInfo.InvariantCulture) : SymbolicDimensions[i] is { Length: > 0 } s ? s : "?"))}]";
 
-    /// <summary>Reads type and shape from an OrtTensorTypeAndShapeInfo (owned by the caller).</summary>
-    internal static unsafe (OnnxElementType Type, long[] Dims, string[] Symbols) Read(nint tensorInfo)
-    {
-        var (type, dims) = ReadTypeAndDims(tensorInfo);
-        var symbols = new string[dims.Length];
-        if (dims.Length > 0)
-        {
-            var names = stackalloc byte*[dims.Length];
-            OrtStatus.Check(OrtApi.GetSymbolicDimensions(tensorInfo, names, (nuint)dims.Length));
-            for (var i = 0; i < dims.Length; i++) symbols[i] = Marshal.PtrToStringUTF8((nint)names[i]) ?? "";
-        }
-        return (type, dims, symbols);
-    }
-
-    /// <summary>Type and dimensions only, without the symbolic names (what a custom op reads for every input of every
-    /// node of every step).</summary>
+    /// <summary>Type and dimensions of an OrtTensorTypeAndShapeInfo (owned by the caller), through the shim: what a custom
+    /// op reads for every input of every node of every step.</summary>
     internal static unsafe (OnnxElementType Type, long[] Dims) ReadTypeAndDims(nint tensorInfo)
     {
         int type;

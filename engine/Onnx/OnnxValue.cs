@@ -1,11 +1,12 @@
 using System.Buffers;
-using System.Runtime.InteropServices;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 using VLOrleans.Engine.Onnx.Interop;
 
 namespace VLOrleans.Engine.Onnx;
 
 /// <summary>
-/// One tensor (an <c>OrtValue</c>). Two kinds:
+/// One tensor: an owner around the managed API's <see cref="OrtValue"/>. Two kinds:
 /// <list type="bullet">
 /// <item>over caller memory (<see cref="CreateTensor{T}(Memory{T}, ReadOnlySpan{long})"/>): no copy; the memory is
 /// pinned until <see cref="Dispose"/>, and ORT reads and writes it in place — this is how a pre-allocated
@@ -16,19 +17,20 @@ namespace VLOrleans.Engine.Onnx;
 /// <see cref="GetTensorSpan{T}"/> views the data in place and is valid until Dispose. Not thread-safe for
 /// writes; never dispose a value while a Run that uses it is in progress.
 /// </summary>
-public sealed unsafe class OnnxValue : IDisposable
+public sealed class OnnxValue : IDisposable
 {
-    private readonly OrtValueHandle _handle;
     private readonly long[] _shape;
+    private OrtValue? _value;
     private MemoryHandle _pin;
 
-    private OnnxValue(OrtValueHandle handle, OnnxElementType type, long[] shape, MemoryHandle pin)
+    private OnnxValue(OrtValue value, OnnxElementType type, long[] shape, MemoryHandle pin)
     {
-        _handle = handle;
+        _value = value;
         ElementType = type;
         _shape = shape;
         _pin = pin;
         ElementCount = ShapeElementCount(shape);
+        OrtHandleCounts.Created(OrtHandleKind.Value);
     }
 
     public OnnxElementType ElementType { get; }
@@ -38,27 +40,26 @@ public sealed unsafe class OnnxValue : IDisposable
 
     public long ElementCount { get; }
 
-    internal OrtValueHandle Handle => _handle;
+    /// <summary>The managed API's value; throws once disposed.</summary>
+    internal OrtValue Value => _value ?? throw new ObjectDisposedException(nameof(OnnxValue));
 
     /// <summary>A tensor over <paramref name="data"/>, which must hold exactly the shape's element count. No copy.</summary>
-    public static OnnxValue CreateTensor<T>(Memory<T> data, params ReadOnlySpan<long> shape) where T : unmanaged
+    public static unsafe OnnxValue CreateTensor<T>(Memory<T> data, params ReadOnlySpan<long> shape) where T : unmanaged
     {
         var type = OnnxElementTypes.Of<T>();
         var count = ShapeElementCount(shape);
         if (count != data.Length)
             throw new ArgumentException($"shape [{string.Join(", ", shape.ToArray())}] has {count} elements but the buffer holds {data.Length}", nameof(shape));
+        OrtLibrary.EnsureLoaded();
         var pin = data.Pin();
         try
         {
-            nint value;
-            fixed (long* dims = shape)
-            {
-                // A zero-element tensor still needs a non-null data pointer.
-                var pointer = pin.Pointer != null ? pin.Pointer : (void*)OnnxEnvironment.CpuMemory.Pointer;
-                OrtStatus.Check(OrtApi.CreateTensorWithDataAsOrtValue(
-                    OnnxEnvironment.CpuMemory.Pointer, pointer, (nuint)((long)data.Length * sizeof(T)), dims, (nuint)shape.Length, (int)type, &value));
-            }
-            return new OnnxValue(new OrtValueHandle(value), type, shape.ToArray(), pin);
+            // A zero-element tensor still needs a non-null data pointer: any valid address will do, nothing is read.
+            var pointer = pin.Pointer != null ? (nint)pin.Pointer : (nint)(&count);
+            var dims = shape.ToArray();
+            var value = OrtErrors.Translate(() => OrtValue.CreateTensorValueWithData(
+                OrtMemoryInfo.DefaultInstance, (TensorElementType)(int)type, dims, pointer, (long)data.Length * sizeof(T)));
+            return new OnnxValue(value, type, dims, pin);
         }
         catch
         {
@@ -77,12 +78,10 @@ public sealed unsafe class OnnxValue : IDisposable
     public static OnnxValue Allocate(OnnxElementType type, params ReadOnlySpan<long> shape)
     {
         _ = ShapeElementCount(shape);
-        nint value;
-        fixed (long* dims = shape)
-        {
-            OrtStatus.Check(OrtApi.CreateTensorAsOrtValue(OnnxEnvironment.DefaultAllocator, dims, (nuint)shape.Length, (int)type, &value));
-        }
-        return new OnnxValue(new OrtValueHandle(value), type, shape.ToArray(), default);
+        OrtLibrary.EnsureLoaded();
+        var dims = shape.ToArray();
+        var value = OrtErrors.Translate(() => OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, (TensorElementType)(int)type, dims));
+        return new OnnxValue(value, type, dims, default);
     }
 
     /// <summary>The tensor data in place. <typeparamref name="T"/> must match <see cref="ElementType"/>.</summary>
@@ -91,50 +90,39 @@ public sealed unsafe class OnnxValue : IDisposable
         var requested = OnnxElementTypes.Of<T>();
         if (requested != ElementType) throw new InvalidOperationException($"the tensor holds {ElementType}, not {requested} ({typeof(T).Name})");
         if (ElementCount == 0) return [];
-        var added = false;
-        _handle.DangerousAddRef(ref added);
-        try
-        {
-            void* data;
-            OrtStatus.Check(OrtApi.GetTensorMutableData(_handle.Pointer, &data));
-            return new Span<T>(data, checked((int)ElementCount));
-        }
-        finally
-        {
-            if (added) _handle.DangerousRelease();
-        }
+        return System.Runtime.InteropServices.MemoryMarshal.Cast<byte, T>(Value.GetTensorMutableRawData());
     }
 
     /// <summary>A copy of the data, for small outputs and tests.</summary>
     public T[] ToArray<T>() where T : unmanaged => GetTensorSpan<T>().ToArray();
 
-    /// <summary>Wraps an output ORT allocated during Run, reading its type and shape.</summary>
-    internal static OnnxValue FromOrtAllocated(nint value)
+    /// <summary>Owns a tensor made elsewhere in this folder over memory that needs no pin (device memory).</summary>
+    internal static OnnxValue Wrap(OrtValue value, OnnxElementType type, long[] shape) => new(value, type, shape, default);
+
+    /// <summary>Takes ownership of a value ORT allocated during Run, reading its type and shape.</summary>
+    internal static OnnxValue FromOrtAllocated(OrtValue value)
     {
-        var handle = new OrtValueHandle(value);
         try
         {
-            int isTensor;
-            OrtStatus.Check(OrtApi.IsTensor(value, &isTensor));
-            if (isTensor == 0) return new OnnxValue(handle, OnnxElementType.Undefined, [], default);
-            nint info;
-            OrtStatus.Check(OrtApi.GetTensorTypeAndShape(value, &info));
-            using var infoHandle = new OrtTensorTypeAndShapeInfoHandle(info);
-            var (type, dims, _) = OnnxTensorInfo.Read(info);
-            return new OnnxValue(handle, type, dims, default);
+            if (!value.IsTensor) return new OnnxValue(value, OnnxElementType.Undefined, [], default);
+            var info = value.GetTensorTypeAndShape();
+            return new OnnxValue(value, (OnnxElementType)(int)info.ElementDataType, info.Shape, default);
         }
         catch
         {
-            handle.Dispose();
+            value.Dispose();
             throw;
         }
     }
 
     public void Dispose()
     {
-        _handle.Dispose();
+        var value = Interlocked.Exchange(ref _value, null);
+        if (value is null) return;
+        value.Dispose();
         _pin.Dispose(); // after the OrtValue: ORT must never see unpinned memory
         _pin = default;
+        OrtHandleCounts.Released(OrtHandleKind.Value);
     }
 
     private static long ShapeElementCount(ReadOnlySpan<long> shape)

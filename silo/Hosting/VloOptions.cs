@@ -117,11 +117,15 @@ public sealed class EngineSettings
     /// <summary>Threads decoding and resizing images; 0 = one per core.</summary>
     [Range(0, 256)] public int PreprocessingThreads { get; set; }
 
-    /// <summary>cpu or cuda (cuda needs an ONNX Runtime GPU build: point VLO_ORT_LIBRARY at it).</summary>
-    [RegularExpression("^(cpu|cuda)$")] public string DecoderDevice { get; set; } = "cpu";
+    /// <summary>cpu, cuda or cuda:N for decoder and vision together (VLO__Engine__Device=cuda:0); when set it overrides
+    /// DecoderDevice, VisionDevice and CudaDeviceId. cuda needs the GPU build (-p:OnnxRuntimeFlavor=gpu).</summary>
+    [RegularExpression("^(cpu|cuda(:[0-9]{1,2})?)$")] public string? Device { get; set; }
 
-    /// <summary>cpu or cuda, for the vision encoder.</summary>
-    [RegularExpression("^(cpu|cuda)$")] public string VisionDevice { get; set; } = "cpu";
+    /// <summary>cpu, cuda or cuda:N (cuda needs the GPU build: -p:OnnxRuntimeFlavor=gpu, or VLO_ORT_LIBRARY).</summary>
+    [RegularExpression("^(cpu|cuda(:[0-9]{1,2})?)$")] public string DecoderDevice { get; set; } = "cpu";
+
+    /// <summary>As DecoderDevice; may name another GPU than the decoder's.</summary>
+    [RegularExpression("^(cpu|cuda(:[0-9]{1,2})?)$")] public string VisionDevice { get; set; } = "cpu";
 
     /// <summary>Which GPU the cuda devices use.</summary>
     [Range(0, 64)] public int CudaDeviceId { get; set; }
@@ -200,12 +204,18 @@ public static class EngineOptionsMapping
         DecoderThreads = options.Engine.DecoderThreads,
         VisionThreads = options.Engine.VisionThreads,
         PreprocessingThreads = options.Engine.PreprocessingThreads,
-        DecoderDevice = Device(options.Engine.DecoderDevice),
-        VisionDevice = Device(options.Engine.VisionDevice),
-        CudaDeviceId = options.Engine.CudaDeviceId,
+        DecoderDevice = DecoderDevice(options.Engine).Provider,
+        VisionDevice = VisionDevice(options.Engine).Provider,
+        CudaDeviceId = DecoderDevice(options.Engine).IsCuda ? DecoderDevice(options.Engine).Index : options.Engine.CudaDeviceId,
+        VisionCudaDeviceId = VisionDevice(options.Engine).IsCuda ? VisionDevice(options.Engine).Index : null,
         ImageLimits = new Engine.Imaging.ImageLimits { MaxEncodedBytes = options.Limits.MaxImageBytes },
     };
 
-    private static Engine.Onnx.OnnxExecutionProvider Device(string name) =>
-        name == "cuda" ? Engine.Onnx.OnnxExecutionProvider.Cuda : Engine.Onnx.OnnxExecutionProvider.Cpu;
+    private static Engine.Onnx.OnnxDevice DecoderDevice(EngineSettings engine) => Resolve(engine.Device ?? engine.DecoderDevice, engine.CudaDeviceId);
+
+    private static Engine.Onnx.OnnxDevice VisionDevice(EngineSettings engine) => Resolve(engine.Device ?? engine.VisionDevice, engine.CudaDeviceId);
+
+    // A bare "cuda" means the configured CudaDeviceId; "cuda:N" names the GPU itself.
+    private static Engine.Onnx.OnnxDevice Resolve(string name, int cudaDeviceId) =>
+        name == "cuda" ? new(Engine.Onnx.OnnxExecutionProvider.Cuda, cudaDeviceId) : Engine.Onnx.OnnxDevice.Parse(name);
 }

@@ -33,7 +33,9 @@ public sealed record StatusReport(
         var memory = new MemoryStatus(process.WorkingSet64, GC.GetTotalMemory(false), gc.HeapSizeBytes, process.PrivateMemorySize64);
         var device = new DeviceStatus(options.Engine.DecoderDevice, options.Engine.VisionDevice, options.Engine.CudaDeviceId, Environment.ProcessorCount,
             engine?.Options.DecoderThreads ?? options.Engine.DecoderThreads, engine?.Options.VisionThreads ?? options.Engine.VisionThreads,
-            engine?.Options.PreprocessingThreads ?? options.Engine.PreprocessingThreads);
+            engine?.Options.PreprocessingThreads ?? options.Engine.PreprocessingThreads,
+            engine?.Placement is { } p ? $"cuda:{p.Device.Index} {p.Device.Name}, {p.Device.FreeBytes / 1e9:0.0} of {p.Device.TotalBytes / 1e9:0.0} GB free at load, driver {p.Device.DriverVersion}" : null,
+            engine?.Placement?.Reason, Engine.Onnx.OrtTelemetry.Status);
         var uptime = (DateTime.Now - process.StartTime).TotalSeconds;
         var demo = DemoModel.IsServed(options) ? new DemoStatus(DemoModel.Note, DemoModel.RealModelCommand) : null;
         if (engine is null)
@@ -89,7 +91,10 @@ public sealed record DeviceStatus(
     [property: JsonPropertyName("processor_count")] int ProcessorCount,
     [property: JsonPropertyName("decoder_threads")] int DecoderThreads,
     [property: JsonPropertyName("vision_threads")] int VisionThreads,
-    [property: JsonPropertyName("preprocessing_threads")] int PreprocessingThreads);
+    [property: JsonPropertyName("preprocessing_threads")] int PreprocessingThreads,
+    [property: JsonPropertyName("cuda_device")] string? CudaDevice,
+    [property: JsonPropertyName("variant_reason")] string? VariantReason,
+    [property: JsonPropertyName("onnxruntime_telemetry")] string OnnxRuntimeTelemetry);
 
 public sealed record MemoryStatus(
     [property: JsonPropertyName("working_set_bytes")] long WorkingSetBytes,

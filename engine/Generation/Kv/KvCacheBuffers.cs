@@ -14,7 +14,10 @@ public sealed class KvCacheBuffers : IDisposable
     private readonly int _kvHeads;
     private readonly int _headDim;
 
-    public KvCacheBuffers(OnnxElementType type, int layers, int slots, int kvHeads, int maxLength, int headDim)
+    /// <param name="allocateOnDevice">null: host buffers (<see cref="NativeBuffer{T}"/>). Otherwise each layer's key and
+    /// value buffer comes from this (a session's device allocator, <see cref="OnnxSession.AllocateOnDevice"/>): on CUDA
+    /// the cache then lives in GPU memory and runs bind it in place.</param>
+    public KvCacheBuffers(OnnxElementType type, int layers, int slots, int kvHeads, int maxLength, int headDim, Func<long, OnnxDeviceBuffer>? allocateOnDevice = null)
     {
         ElementType = type;
         _kvHeads = kvHeads;
@@ -26,6 +29,9 @@ public sealed class KvCacheBuffers : IDisposable
         {
             switch (type)
             {
+                case OnnxElementType.Float or OnnxElementType.Float16 when allocateOnDevice is not null:
+                    _view = AllocateOnDevice(slots, allocateOnDevice);
+                    break;
                 case OnnxElementType.Float:
                     _view = Allocate<float>(slots);
                     break;
@@ -71,6 +77,17 @@ public sealed class KvCacheBuffers : IDisposable
         return (index, offset, rows) =>
             OnnxValue.CreateTensor(buffers[index].Memory.Slice((int)offset, (int)(rows * SlotStride)), rows, _kvHeads, MaxLength, _headDim);
     }
+
+    private Func<int, long, int, OnnxValue> AllocateOnDevice(int slots, Func<long, OnnxDeviceBuffer> allocate)
+    {
+        var elementBytes = OnnxElementTypes.SizeOf(ElementType);
+        var buffers = new OnnxDeviceBuffer[_buffers.Length];
+        for (var i = 0; i < buffers.Length; i++) _buffers[i] = buffers[i] = allocate(slots * SlotStride * elementBytes);
+        return (index, offset, rows) => buffers[index].View(ElementType, offset * elementBytes, rows, _kvHeads, MaxLength, _headDim);
+    }
+
+    /// <summary>Whether the buffers came from a session's device allocator (GPU memory on CUDA).</summary>
+    public bool IsOnDevice => _buffers.Length > 0 && _buffers[0] is OnnxDeviceBuffer;
 
     public void Dispose()
     {

@@ -39,8 +39,11 @@ public sealed class DecoderRunner : IModelRunner
     /// <param name="decodeGraphMaxRows">Steps with more rows than this run on the prefill graph: its int8 GEMM keeps up with
     /// the 4-bit kernel's fewer bytes once several rows share each weight (2b, interleaved: int4 decode graph 1.52× at 1
     /// row, 1.18× at 2 and 4, 0.96× at 8; engine, 8 concurrent: 32–36 vs 37–38 tokens/s).</param>
+    /// <param name="kvOnSessionDevice">Allocate the KV cache with the decoder session's allocator for its device (null = on
+    /// CUDA only): GPU memory bound in place, so a decode step moves only embeddings, positions, mask and logits. On the
+    /// CPU it is the same memory as the default (tests use it to check the path).</param>
     public DecoderRunner(ModelPackage package, string variant, int slotCount, int maxSequenceLength, OnnxSessionOptions options, bool useDecodeGraph = true,
-        int decodeGraphMaxRows = int.MaxValue)
+        int decodeGraphMaxRows = int.MaxValue, bool? kvOnSessionDevice = null)
     {
         _decodeGraphMaxRows = decodeGraphMaxRows;
         var text = package.Config.Text;
@@ -62,7 +65,10 @@ public sealed class DecoderRunner : IModelRunner
             if (useDecodeGraph && package.DecodeDecoderPath(variant) is { } decodePath) _decodeSession = OnnxSession.Load(decodePath, options);
             _embeddings = EmbeddingTable.Open(package.EmbedTokensPath);
             if (_embeddings.Width != _hidden) throw new ModelLoadException($"embedding width {_embeddings.Width} differs from hidden size {_hidden}");
-            _kv = new KvCacheBuffers(package.KvCacheType(variant), _layers, slotCount, _kvHeads, maxSequenceLength, _headDim);
+            var device = options.ExecutionProvider == OnnxExecutionProvider.Cuda ? new OnnxDevice(OnnxExecutionProvider.Cuda, options.CudaDeviceId) : OnnxDevice.Cpu;
+            var session = _session;
+            _kv = new KvCacheBuffers(package.KvCacheType(variant), _layers, slotCount, _kvHeads, maxSequenceLength, _headDim,
+                kvOnSessionDevice ?? device.IsCuda ? bytes => session.AllocateOnDevice(device, bytes) : null);
         }
         catch
         {
@@ -94,6 +100,9 @@ public sealed class DecoderRunner : IModelRunner
 
     /// <summary>Bytes of KV buffers reserved (virtual; resident only where written).</summary>
     public long KvBytesReserved => _kv.BytesReserved;
+
+    /// <summary>Whether the KV cache came from the session's device allocator (GPU memory on CUDA).</summary>
+    public bool IsKvOnSessionDevice => _kv.IsOnDevice;
 
     /// <summary>Element type of the KV cache (float32 or float16, from the package variant).</summary>
     public OnnxElementType KvCacheType => _kv.ElementType;
@@ -219,9 +228,9 @@ public sealed class DecoderRunner : IModelRunner
 
     public void Dispose()
     {
+        _kv?.Dispose(); // first: device buffers go back to the session's allocator
         _session.Dispose();
         _decodeSession?.Dispose();
         _embeddings?.Dispose();
-        _kv?.Dispose();
     }
 }

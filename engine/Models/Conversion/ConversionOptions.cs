@@ -56,6 +56,34 @@ public sealed record ConversionOptions
     /// uses the own op throughout. Graphs with the own op load only in this engine.</summary>
     public DecoderAttention Attention { get; init; } = DecoderAttention.OwnForDecodeSteps;
 
+    /// <summary>The execution provider the variant is for (<see cref="ConversionTarget"/>); <see cref="ForTarget"/> sets
+    /// the formats a target needs and <see cref="Validate"/> refuses combinations it cannot run.</summary>
+    public ConversionTarget Target { get; init; } = ConversionTarget.Cpu;
+
+    /// <summary>The variant's name in the package: the weight format ("int4"), prefixed "cuda-" for CUDA graphs.</summary>
+    public string VariantName => Target == ConversionTarget.Cuda ? "cuda-" + Weights.ToName() : Weights.ToName();
+
+    /// <summary>
+    /// These options made fit for <paramref name="target"/>: for CUDA, GroupQueryAttention throughout, a float16 cache,
+    /// no precise layers in a CPU-only format (the LM head and any kept-precise layer follow <see cref="Weights"/> unless
+    /// already fp16/int4/fp32), no decode-step graph in a CPU-only format. The weight format stays the caller's: it must
+    /// be fp16 or int4 (<see cref="Validate"/>).
+    /// </summary>
+    public ConversionOptions ForTarget(ConversionTarget target) => target == ConversionTarget.Cpu
+        ? this with { Target = target }
+        : this with
+        {
+            Target = target,
+            Attention = DecoderAttention.GroupQuery,
+            KvCache = OnnxElementType.Float16,
+            KeepPrecise = KeepPrecise ?? [],
+            PreciseFormat = IsCudaFormat(PreciseFormat) ? PreciseFormat : WeightFormat.Fp16,
+            LmHead = LmHead is { } head && !IsCudaFormat(head) ? WeightFormat.Fp16 : LmHead,
+        };
+
+    /// <summary>Formats whose ops have CUDA kernels: float MatMul (fp32, fp16 storage) and 4-bit MatMulNBits.</summary>
+    public static bool IsCudaFormat(WeightFormat format) => format is WeightFormat.Fp16 or WeightFormat.Int4 or WeightFormat.Fp32;
+
     /// <summary>The attention the decoder graph gets: <see cref="Attention"/>, except GroupQueryAttention over an fp32
     /// cache (the engine's op reads float16 only).</summary>
     public DecoderAttention EffectiveAttention => EffectiveKvCache == OnnxElementType.Float16 ? Attention : DecoderAttention.GroupQuery;
@@ -97,5 +125,22 @@ public sealed record ConversionOptions
         {
             if (string.IsNullOrWhiteSpace(prefix)) throw new ArgumentException("an empty --keep-precise entry would match every layer");
         }
+        if (Target == ConversionTarget.Cuda) ValidateCuda();
+    }
+
+    private void ValidateCuda()
+    {
+        if (Weights is not (WeightFormat.Fp16 or WeightFormat.Int4))
+            throw new ArgumentException($"--target cuda takes fp16 or int4 weights, not {Weights.ToName()} (w8a8's DynamicQuantizeMatMul and 8-bit MatMulNBits have no CUDA kernel in ONNX Runtime 1.32)");
+        if (EffectiveAttention != DecoderAttention.GroupQuery)
+            throw new ArgumentException("--target cuda needs GroupQueryAttention throughout (the engine's decode attention is a CPU kernel)");
+        if (EffectiveKvCache != OnnxElementType.Float16)
+            throw new ArgumentException("--target cuda needs a float16 KV cache (CUDA's GroupQueryAttention takes float16 only)");
+        if (!IsCudaFormat(EffectiveLmHead))
+            throw new ArgumentException($"--target cuda: LM head format {EffectiveLmHead.ToName()} has no CUDA kernel (use fp16 or int4)");
+        if (EffectiveKeepPrecise.Count > 0 && !IsCudaFormat(PreciseFormat))
+            throw new ArgumentException($"--target cuda: precise format {PreciseFormat.ToName()} has no CUDA kernel (use fp16 or int4)");
+        if (DecodeWeights is { } decode && decode is not (WeightFormat.Fp16 or WeightFormat.Int4))
+            throw new ArgumentException($"--target cuda: decode weights {decode.ToName()} have no CUDA kernel (use fp16 or int4)");
     }
 }

@@ -75,7 +75,7 @@ public static class ModelConverter
         tracker.Step("embed_tokens", onnxFolder);
         var embed = WriteEmbeddingTable(tensors, spec.EmbedTokensTensor, Path.Combine(onnxFolder, "embed_tokens.safetensors"), reuse: existing is not null);
 
-        var variant = options.Weights.ToName();
+        var variant = options.VariantName;
         var staging = Path.Combine(onnxFolder, $".partial-{variant}");
         if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
         Directory.CreateDirectory(staging);
@@ -114,7 +114,7 @@ public static class ModelConverter
         var variants = existing?.Variants ?? new Dictionary<string, VariantEntry>(StringComparer.Ordinal);
         variants[variant] = new VariantEntry
         {
-            Weights = variant,
+            Weights = options.Weights.ToName(),
             LmHead = options.EffectiveLmHead.ToName(),
             Vision = visionFile,
             Decoder = decoderFile,

@@ -29,6 +29,22 @@ public sealed unsafe class OnnxCustomOpDomain
 
     internal nint Pointer { get; }
 
+    /// <summary>Lists this domain in <paramref name="options"/> through the shim (the managed API registers only custom-op
+    /// libraries from files): AddCustomOpDomain on the options' native handle, in the same loaded library.</summary>
+    internal void AddTo(Microsoft.ML.OnnxRuntime.SessionOptions options)
+    {
+        var added = false;
+        options.DangerousAddRef(ref added);
+        try
+        {
+            OrtStatus.Check(OrtApi.AddCustomOpDomain(options.DangerousGetHandle(), Pointer));
+        }
+        finally
+        {
+            if (added) options.DangerousRelease();
+        }
+    }
+
     /// <summary>struct OrtCustomOp (onnxruntime_c_api.h), fields in declaration order, followed by our GCHandle to the
     /// managed op so every callback finds it from the op pointer ORT passes.</summary>
     [StructLayout(LayoutKind.Sequential)]

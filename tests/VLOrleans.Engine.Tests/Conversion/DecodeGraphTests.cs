@@ -320,7 +320,7 @@ public sealed class DecodeGraphTests(ITestOutputHelper output)
 
     /// <summary>Prefill of <see cref="PromptIds"/> on <paramref name="prefill"/>, then <see cref="DecodeTokens"/> one step each
     /// on <paramref name="decode"/> over the same cache; returns the reference's and the graphs' logits per run.</summary>
-    private static (float[][] Expected, float[][] Actual) PrefillAndDecode(ModelPackage package, string variant, OnnxSession prefill, OnnxSession decode)
+    internal static (float[][] Expected, float[][] Actual) PrefillAndDecode(ModelPackage package, string variant, OnnxSession prefill, OnnxSession decode)
     {
         var positions = Enumerable.Range(0, 3).Select(_ => Enumerable.Range(0, PromptIds.Length).Select(i => (long)i).ToArray()).ToArray();
         var reference = new ReferenceText(TinyPackage.Weights);

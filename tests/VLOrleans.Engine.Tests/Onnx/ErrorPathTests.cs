@@ -101,11 +101,17 @@ public sealed class ErrorPathTests
     public void CudaOnACpuOnlySetupIsAClearError()
     {
         var options = OneThread with { ExecutionProvider = OnnxExecutionProvider.Cuda };
-        // The onnxruntime-node library lists CUDAExecutionProvider but ships without its provider library, and
-        // this machine has no GPU: depending on that, either our check or ORT's own refusal must say so.
+        // The CPU package (Microsoft.ML.OnnxRuntime) has no CUDA provider and this machine no driver: the refusal must
+        // say that CUDA is absent, name the missing pieces and the versions the GPU package needs.
         var ex = Assert.Throws<ExecutionProviderUnavailableException>(() => NegSession(options));
         Assert.Equal("CUDAExecutionProvider", ex.Provider);
         Assert.Contains("CUDAExecutionProvider", ex.Message);
+        Assert.DoesNotContain("CUDAExecutionProvider", ex.AvailableProviders);
+        Assert.Contains("-p:OnnxRuntimeFlavor=gpu", ex.Message);
+        Assert.NotNull(ex.Detail);
+        Assert.Contains("libcudart.so.13", ex.Detail); // nothing of CUDA 13 is installed here
+        Assert.Contains("CUDA 13", ex.Message);
+        Assert.Contains("cuDNN 9", ex.Message);
         if (ex.InnerException is OnnxRuntimeException ort) Assert.Contains(ort.NativeMessage, ex.Message);
     }
 
