@@ -47,9 +47,11 @@ public sealed partial class ConfigurationReferenceTests
         }
     }
 
-    /// <summary>How the page writes a default: numbers and booleans as configured, "" for an empty string, [] for an empty list.</summary>
+    /// <summary>How the page writes a default: numbers and booleans as configured, "" for an empty string, [] for an empty
+    /// list, unset for an optional setting that has none.</summary>
     private static string Written(object? value) => value switch
     {
+        null => "unset",
         string s => s.Length == 0 ? "\"\"" : s,
         bool b => b ? "true" : "false",
         Array { Length: 0 } => "[]",
