@@ -26,6 +26,11 @@ public static class SiloHosting
             // Several servers on one machine (tests, benchmarks) each form their own one-node cluster: free ports unless configured.
             silo.UseLocalhostClustering(PortOrFree(settings.Orleans.SiloPort), PortOrFree(settings.Orleans.GatewayPort),
                 serviceId: settings.Orleans.ServiceId, clusterId: settings.Orleans.ClusterId);
+            // Orleans' default of 30 s per call is shorter than a busy CPU server's honest waits: an upload waits for its
+            // image's encode behind others (8 new 1080p photos at once queue minutes of vision work on 2 cores), and an
+            // answer stream's next item waits for the first token. A call that outlives it failed as a 500 although the
+            // work went on; cancellation and dead silos end calls sooner, so this bound is only for the lost.
+            silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(settings.Orleans.ResponseTimeoutSeconds));
             silo.AddChatSessions(SessionOptions(settings));
             if (settings.Orleans.DashboardEnabled) silo.AddDashboard();
         });

@@ -64,6 +64,10 @@ public sealed class OrleansSettings
 
     /// <summary>The Orleans Dashboard at /dashboard (behind the API key when keys are configured).</summary>
     public bool DashboardEnabled { get; set; } = true;
+
+    /// <summary>Longest wait for one grain call (an upload's encode, an answer stream's next tokens) before it fails;
+    /// Orleans' own default, 30 s, is shorter than a busy CPU server's queue.</summary>
+    [Range(5, 86_400)] public int ResponseTimeoutSeconds { get; set; } = 600;
 }
 
 public sealed class ModelSettings
