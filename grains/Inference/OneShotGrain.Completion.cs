@@ -18,12 +18,17 @@ namespace VLOrleans.Grains.Inference;
 /// </summary>
 internal sealed partial class OneShotGrain
 {
+    // Completions streaming now. Orleans counts only incoming calls as activity and keeps an enumeration's state in this
+    // activation: while one runs (between two of its steps too), the activation must not be collected.
+    private int _streaming;
+
     async IAsyncEnumerable<CompletionItem> IOneShotGrain.CompleteAsync(CompletionRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         // The generation stops when the caller cancels, and also when it merely stops enumerating (Orleans then disposes
         // this iterator without cancelling the token): either way the slot is freed at once.
         using var generation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var finished = false;
+        if (_streaming++ == 0) DelayDeactivation(TimeSpan.MaxValue);
         try
         {
             var (engine, stream) = await StartAsync(request, generation.Token);
@@ -48,6 +53,7 @@ internal sealed partial class OneShotGrain
         finally
         {
             if (!finished) await generation.CancelAsync();
+            if (--_streaming == 0) DelayDeactivation(TimeSpan.Zero); // back to ordinary idle collection
         }
     }
 

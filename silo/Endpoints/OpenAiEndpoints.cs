@@ -74,7 +74,10 @@ public static class OpenAiEndpoints
         var created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         var model = s.Options.OpenAi.ModelName;
         if (request.Stream)
-            return TypedResults.ServerSentEvents(StreamChunksAsync(items, id, created, model, request.StreamOptions?.IncludeUsage ?? false, cancellation));
+        {
+            var logger = http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("VLOrleans.Silo.OpenAi");
+            return TypedResults.ServerSentEvents(StreamChunksAsync(items, id, created, model, request.StreamOptions?.IncludeUsage ?? false, logger, cancellation));
+        }
 
         await using (items)
         {
@@ -104,7 +107,7 @@ public static class OpenAiEndpoints
     /// Owns <paramref name="items"/> (already past its <see cref="CompletionAccepted"/>) and disposes it.
     /// </summary>
     private static async IAsyncEnumerable<string> StreamChunksAsync(IAsyncEnumerator<CompletionItem> items, string id, long created, string model,
-        bool includeUsage, [EnumeratorCancellation] CancellationToken cancellationToken)
+        bool includeUsage, ILogger logger, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         string Chunk(ChunkDelta delta, ChoiceLogprobs? lp, string? finish) =>
             JsonSerializer.Serialize(new ChatCompletionChunk(id, created, model, [new ChunkChoice(0, delta, lp, finish)], null), Json);
@@ -123,6 +126,7 @@ public static class OpenAiEndpoints
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
+                    logger.LogError(e, "A streamed completion failed after its first chunk");
                     error = JsonSerializer.Serialize(OpenAiErrors.Envelope(StatusCodes.Status500InternalServerError, "generation_failed", "The model failed while answering: " + e.Message, null), Json);
                 }
                 if (error is not null)
