@@ -12,9 +12,9 @@ namespace VLOrleans.Grains.Inference;
 /// resolved against this model's defaults; a missing max_tokens becomes what the slot's context leaves after the
 /// prompt. Engine refusals leave as <see cref="RequestProblemException"/> before <see cref="CompletionAccepted"/>.
 /// The enumeration's state lives in this silo's activation, so every step must reach it: a caller inside a silo (the
-/// co-hosted server) always does, since a stateless worker runs where it is called. An external Orleans client that
-/// spreads calls over several gateways does not (Orleans answers EnumerationAbortedException) — a web node needs a
-/// per-request grain or one gateway for this call.
+/// co-hosted server) always does, since a stateless worker runs where it is called. An external Orleans client (a
+/// future web node) whose steps may arrive through different gateways is not shown to: it would need a per-request
+/// grain, or one gateway per completion (a step that misses the activation fails with EnumerationAbortedException).
 /// </summary>
 internal sealed partial class OneShotGrain
 {

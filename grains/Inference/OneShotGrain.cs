@@ -13,8 +13,11 @@ namespace VLOrleans.Grains.Inference;
 /// always runs on the silo that received the call, next to that silo's engine (an image's embeddings never travel);
 /// and one reentrant activation per silo lets any number of one-shots wait on the engine at once, where the engine's
 /// worker batches them. (A one-shot has no session, so it keeps no KV after its answer.)
+/// Idle workers are not removed (<c>removeIdleWorkers: false</c>): a streamed completion keeps its enumeration's state
+/// in this activation, and Orleans' idle-worker removal would drop it between two steps (the next step then fails with
+/// EnumerationAbortedException); ordinary idle collection still applies, held off while a completion streams.
 /// </summary>
-[StatelessWorker(1)]
+[StatelessWorker(1, removeIdleWorkers: false)]
 [Reentrant]
 internal sealed partial class OneShotGrain(InferenceGrain inference) : Grain, IOneShotGrain
 {
