@@ -6,7 +6,8 @@ namespace VLOrleans.Engine.Generation;
 public sealed record ConversationTurn(string Question, IReadOnlyList<PreparedImage> Images, string? Answer = null);
 
 /// <summary>The sampling a caller asks for; each null keeps the model's default (generation_config.json).</summary>
-public sealed record SamplingOverrides(float? Temperature = null, float? TopP = null, int? TopK = null, ulong? Seed = null);
+public sealed record SamplingOverrides(float? Temperature = null, float? TopP = null, int? TopK = null, ulong? Seed = null,
+    float? MinP = null, float? RepetitionPenalty = null, float? PresencePenalty = null, float? FrequencyPenalty = null);
 
 /// <summary>
 /// The one place a conversation — its turns with their images, and the caller's sampling — becomes the engine's input:
@@ -44,8 +45,20 @@ public static class ConversationPrompt
             TopP = sampling.TopP ?? d.TopP,
             TopK = sampling.TopK ?? d.TopK,
             Seed = sampling.Seed ?? d.Seed,
+            MinP = sampling.MinP ?? d.MinP,
+            RepetitionPenalty = sampling.RepetitionPenalty ?? d.RepetitionPenalty,
+            PresencePenalty = sampling.PresencePenalty ?? d.PresencePenalty,
+            FrequencyPenalty = sampling.FrequencyPenalty ?? d.FrequencyPenalty,
         };
         chosen.Validate();
         return new GenerationSettings { MaxTokens = maxTokens, Sampling = chosen, IgnoreEos = ignoreEos };
     }
+
+    /// <summary>
+    /// An answer's token budget: the caller's, or — when the caller gave none (OpenAI's max_tokens left out) — as much
+    /// as the slot's context leaves after the prompt, within the server's answer limit, and at least one token (a
+    /// prompt that leaves none is refused by the worker as context_length_exceeded).
+    /// </summary>
+    public static int AnswerBudget(int? requested, int limit, int promptTokens, int maxSequenceLength) =>
+        requested ?? Math.Max(1, Math.Min(limit, maxSequenceLength - promptTokens));
 }

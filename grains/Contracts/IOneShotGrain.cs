@@ -1,7 +1,8 @@
 namespace VLOrleans.Contracts;
 
 /// <summary>
-/// Stateless one-shot questions (<c>POST /api/v1/chat</c>): an image and a question in, the answer out, no session.
+/// Stateless one-shot questions: <c>POST /api/v1/chat</c> (an image and a question in, the answer out) and
+/// <c>POST /v1/chat/completions</c> (a whole conversation in, the answer streamed out). No session.
 /// A stateless worker, so each call runs on the silo it is sent to (from a web node: any silo with the grain), with
 /// that silo's engine.
 /// </summary>
@@ -12,6 +13,13 @@ public interface IOneShotGrain : IGrainWithIntegerKey
     /// full queue or a prompt that does not fit.</summary>
     [Alias("Ask")]
     Task<OneShotResult> AskAsync(OneShotRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>Completes <paramref name="request"/>'s conversation, streaming <see cref="CompletionItem"/>s (see there for
+    /// the order). Refusals (<see cref="RequestProblemException"/>) come before <see cref="CompletionAccepted"/>.
+    /// Stopping the enumeration or cancelling <paramref name="cancellationToken"/> cancels the generation and frees its
+    /// KV slot.</summary>
+    [Alias("Complete")]
+    IAsyncEnumerable<CompletionItem> CompleteAsync(CompletionRequest request, CancellationToken cancellationToken = default);
 }
 
 /// <summary>A one-shot question: the encoded image (optional, size-checked by the caller) and the question.</summary>

@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
-using VLOrleans.Engine.Generation;
+using VLOrleans.Contracts;
 using VLOrleans.Grains.Inference;
 using VLOrleans.Silo.Endpoints.OpenAi;
 using VLOrleans.Silo.Errors;
@@ -15,7 +15,8 @@ namespace VLOrleans.Silo.Endpoints;
 /// <summary>
 /// The OpenAI-compatible API: <c>POST /v1/chat/completions</c> (text and image_url parts, SSE streaming,
 /// logprobs, usage) and <c>GET /v1/models</c>. Stateless — each request carries the whole conversation — but the
-/// vision cache makes a resent image cost no second encoder run. Errors use OpenAI's envelope
+/// vision cache makes a resent image cost no second encoder run. Completions go through the silo's
+/// <see cref="IOneShotGrain"/> like every other question. Errors use OpenAI's envelope
 /// (<see cref="OpenAiErrors"/>). A closed connection cancels the generation and frees its KV slot.
 /// </summary>
 public static class OpenAiEndpoints
@@ -31,7 +32,7 @@ public static class OpenAiEndpoints
     }
 
     /// <summary>The dependencies every handler here uses (bound from DI with <c>[AsParameters]</c>).</summary>
-    public sealed record Services(InferenceGrain Inference, ImageUrlLoader Images, IOptions<VloOptions> Settings)
+    public sealed record Services(InferenceGrain Inference, IGrainFactory Grains, ImageUrlLoader Images, IOptions<VloOptions> Settings)
     {
         public VloOptions Options => Settings.Value;
     }
@@ -46,43 +47,54 @@ public static class OpenAiEndpoints
     {
         var cancellation = http.RequestAborted;
         var request = await BoundedJson.ReadAsync<ChatCompletionRequest>(http.Request, s.Options.Limits.MaxRequestBytes, Json, cancellation);
-        var engine = s.Inference.Engine;
-        var chat = ChatCompletionTranslator.Translate(request, engine.Defaults, s.Options.Limits);
+        var chat = ChatCompletionTranslator.Translate(request, s.Options.Limits);
+        var images = new List<byte[]>(chat.ImageUrls.Count);
+        foreach (var image in chat.ImageUrls) images.Add(await s.Images.LoadAsync(image.Url, image.Param, cancellation));
 
-        // images: decoded, checked and encoded (or found in the vision cache) before the request is queued
-        var prepared = new List<PreparedImage>(chat.ImageUrls.Count);
-        foreach (var image in chat.ImageUrls)
+        // The silo's stateless one-shot worker answers (OneShotGrain says why a stateless worker): it decodes and encodes
+        // the images, resolves the settings against its model and queues the request on its engine. A client that
+        // disconnects cancels this token, which cancels the grain's enumeration, the generation, and frees the slot.
+        var items = s.Grains.GetGrain<IOneShotGrain>(0).CompleteAsync(chat.WithImages(images), cancellation).GetAsyncEnumerator(cancellation);
+        CompletionAccepted accepted;
+        try
         {
-            var bytes = await s.Images.LoadAsync(image.Url, image.Param, cancellation);
-            prepared.Add(await engine.PrepareImageAsync(bytes, cancellation));
+            // Refusals (bad image, queue_full, context_length_exceeded) arrive before this first item: nothing is sent yet,
+            // so the error filter still answers them with their HTTP status.
+            accepted = await items.MoveNextAsync() && items.Current is CompletionAccepted first
+                ? first
+                : throw new InvalidOperationException("the one-shot grain's completion did not start with CompletionAccepted");
         }
-
-        var generation = engine.BuildRequest(chat.Messages, prepared, chat.Settings, sessionKey: null);
-        // No max_tokens: as much as the slot's context leaves, within the server's answer limit (OpenAI's behaviour).
-        if (chat.MaxTokens is null)
-            generation = generation with { MaxTokens = Math.Max(1, Math.Min(s.Options.Limits.MaxAnswerTokens, engine.Options.MaxSequenceLength - generation.Prompt.Count)) };
-        var stream = engine.Worker.Submit(generation, cancellation); // throws queue_full / context_length_exceeded before anything is sent
+        catch
+        {
+            await items.DisposeAsync();
+            throw;
+        }
 
         var id = "chatcmpl-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
         var created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-        var logprobs = chat.Settings.Logprobs ? new LogprobViews(engine.Tokenizer, engine.Defaults.StopTokenIds, chat.Settings.IgnoreEos) : null;
         var model = s.Options.OpenAi.ModelName;
         if (request.Stream)
-            return TypedResults.ServerSentEvents(StreamChunksAsync(stream, id, created, model, logprobs, request.StreamOptions?.IncludeUsage ?? false, cancellation));
-
-        var text = new StringBuilder();
-        var entries = logprobs is null ? null : new List<TokenLogprobView>();
-        await foreach (var e in stream.ReadAllAsync(cancellation))
         {
-            switch (e)
+            var logger = http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("VLOrleans.Silo.OpenAi");
+            return TypedResults.ServerSentEvents(StreamChunksAsync(items, id, created, model, request.StreamOptions?.IncludeUsage ?? false, logger, cancellation));
+        }
+
+        await using (items)
+        {
+            var text = new StringBuilder();
+            var entries = chat.Request.Logprobs ? new List<TokenLogprobView>() : null;
+            while (await items.MoveNextAsync())
             {
-                case TokenGenerated token:
-                    text.Append(token.TextDelta);
-                    if (logprobs?.Of(token) is { } entry) entries!.Add(entry);
-                    break;
-                case GenerationCompleted done:
-                    var choice = new ChatCompletionChoice(0, new AssistantMessage(text.ToString()), entries is null ? null : new ChoiceLogprobs(entries), FinishReasonOf(done.Reason));
-                    return TypedResults.Ok(new ChatCompletion(id, created, model, [choice], Usage(done.Usage)) { SystemFingerprint = Fingerprint(engine) });
+                switch (items.Current)
+                {
+                    case CompletionDelta delta:
+                        text.Append(delta.Text);
+                        if (delta.Logprob is { } entry) entries?.Add(LogprobViews.View(entry));
+                        break;
+                    case CompletionFinished done:
+                        var choice = new ChatCompletionChoice(0, new AssistantMessage(text.ToString()), entries is null ? null : new ChoiceLogprobs(entries), done.FinishReason);
+                        return TypedResults.Ok(new ChatCompletion(id, created, model, [choice], Usage(done)) { SystemFingerprint = accepted.Fingerprint });
+                }
             }
         }
         throw new OperationCanceledException("the generation ended without a completion", cancellation);
@@ -92,27 +104,29 @@ public static class OpenAiEndpoints
     /// The SSE body: a first chunk with the role, one chunk per token (content delta, and its logprobs when asked),
     /// a last chunk with <c>finish_reason</c>, a usage chunk (empty choices) when <c>stream_options.include_usage</c>,
     /// then <c>[DONE]</c>. A model failure mid-stream becomes an error object in the stream, since the 200 is sent.
+    /// Owns <paramref name="items"/> (already past its <see cref="CompletionAccepted"/>) and disposes it.
     /// </summary>
-    private static async IAsyncEnumerable<string> StreamChunksAsync(GenerationStream stream, string id, long created, string model, LogprobViews? logprobs,
-        bool includeUsage, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private static async IAsyncEnumerable<string> StreamChunksAsync(IAsyncEnumerator<CompletionItem> items, string id, long created, string model,
+        bool includeUsage, ILogger logger, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         string Chunk(ChunkDelta delta, ChoiceLogprobs? lp, string? finish) =>
             JsonSerializer.Serialize(new ChatCompletionChunk(id, created, model, [new ChunkChoice(0, delta, lp, finish)], null), Json);
 
-        yield return Chunk(new ChunkDelta("assistant", ""), null, null);
-        var events = stream.ReadAllAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
         try
         {
+            yield return Chunk(new ChunkDelta("assistant", ""), null, null);
             while (true)
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 string? error = null;
-                GenerationEvent? next = null;
+                CompletionItem? next = null;
                 try
                 {
-                    if (await events.MoveNextAsync()) next = events.Current;
+                    if (await items.MoveNextAsync()) next = items.Current;
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
+                    logger.LogError(e, "A streamed completion failed after its first chunk");
                     error = JsonSerializer.Serialize(OpenAiErrors.Envelope(StatusCodes.Status500InternalServerError, "generation_failed", "The model failed while answering: " + e.Message, null), Json);
                 }
                 if (error is not null)
@@ -120,16 +134,14 @@ public static class OpenAiEndpoints
                     yield return error;
                     break;
                 }
-                if (next is TokenGenerated token)
+                if (next is CompletionDelta delta)
                 {
-                    var entry = logprobs?.Of(token);
-                    if (token.TextDelta.Length > 0 || entry is not null)
-                        yield return Chunk(new ChunkDelta(null, token.TextDelta), entry is null ? null : new ChoiceLogprobs([entry]), null);
+                    yield return Chunk(new ChunkDelta(null, delta.Text), delta.Logprob is { } entry ? new ChoiceLogprobs([LogprobViews.View(entry)]) : null, null);
                 }
-                else if (next is GenerationCompleted done)
+                else if (next is CompletionFinished done)
                 {
-                    yield return Chunk(new ChunkDelta(null, null), null, FinishReasonOf(done.Reason));
-                    if (includeUsage) yield return JsonSerializer.Serialize(new ChatCompletionChunk(id, created, model, [], Usage(done.Usage)), Json);
+                    yield return Chunk(new ChunkDelta(null, null), null, done.FinishReason);
+                    if (includeUsage) yield return JsonSerializer.Serialize(new ChatCompletionChunk(id, created, model, [], Usage(done)), Json);
                     break;
                 }
                 else
@@ -140,21 +152,11 @@ public static class OpenAiEndpoints
         }
         finally
         {
-            await events.DisposeAsync();
+            await items.DisposeAsync();
         }
         yield return "[DONE]";
     }
 
-    private static CompletionUsage Usage(GenerationUsage usage) => new(usage.PromptTokens, usage.CompletionTokens, usage.PromptTokens + usage.CompletionTokens,
-        new PromptTokensDetails(usage.ReusedPromptTokens), new CompletionTokensDetails(0));
-
-    private static string FinishReasonOf(FinishReason reason) => reason switch
-    {
-        FinishReason.Stop => "stop",
-        FinishReason.Length => "length",
-        _ => "stop", // cancelled: only seen when the client is gone
-    };
-
-    /// <summary>Names model and weights, as OpenAI's system_fingerprint names its backend configuration.</summary>
-    private static string Fingerprint(VisionLanguageEngine engine) => $"vlo-{engine.Family}-{engine.Variant}".ToLowerInvariant();
+    private static CompletionUsage Usage(CompletionFinished done) => new(done.PromptTokens, done.CompletionTokens, done.PromptTokens + done.CompletionTokens,
+        new PromptTokensDetails(done.CachedPromptTokens), new CompletionTokensDetails(0));
 }

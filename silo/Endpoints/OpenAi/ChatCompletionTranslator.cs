@@ -1,5 +1,5 @@
 using System.Text.Json;
-using VLOrleans.Engine.Generation;
+using VLOrleans.Contracts;
 using VLOrleans.Engine.Generation.Sampling;
 using VLOrleans.Engine.Text;
 using VLOrleans.Silo.Errors;
@@ -7,18 +7,31 @@ using VLOrleans.Silo.Hosting;
 
 namespace VLOrleans.Silo.Endpoints.OpenAi;
 
-/// <summary>An OpenAI request in the engine's terms: the conversation, its image URLs in order, and the settings.
-/// <see cref="MaxTokens"/> is null when the client did not say (then: as much as the context and the limit allow).</summary>
-public sealed record TranslatedChat(IReadOnlyList<ChatMessage> Messages, IReadOnlyList<ImageUrlRef> ImageUrls, GenerationSettings Settings, int? MaxTokens);
+/// <summary>An OpenAI request in the one-shot grain's terms, and its image URLs in order. The request's image parts
+/// are empty until <see cref="WithImages"/> puts the loaded bytes in.</summary>
+public sealed record TranslatedChat(CompletionRequest Request, IReadOnlyList<ImageUrlRef> ImageUrls)
+{
+    /// <summary>The request with <paramref name="images"/> (one per <see cref="ImageUrls"/> entry, same order) in its image parts.</summary>
+    public CompletionRequest WithImages(IReadOnlyList<byte[]> images)
+    {
+        if (images.Count != ImageUrls.Count) throw new ArgumentException($"{ImageUrls.Count} images expected, {images.Count} given.", nameof(images));
+        var next = 0;
+        var messages = Request.Messages
+            .Select(m => m.Parts is null ? m : m with { Parts = m.Parts.Select(p => p.Image is null ? p : CompletionPart.OfImage(images[next++])).ToArray() })
+            .ToArray();
+        return Request with { Messages = messages };
+    }
+}
 
 /// <summary>An image_url part and where it was in the request (for error messages: <c>messages[1].content[0].image_url</c>).</summary>
 public sealed record ImageUrlRef(string Url, string Param);
 
 /// <summary>
-/// Reads an OpenAI chat request into engine messages and settings, refusing what this server cannot honour with
+/// Reads an OpenAI chat request into the one-shot grain's request, refusing what this server cannot honour with
 /// a 400 naming the field: <c>n</c> other than 1, roles other than system/developer/user/assistant, content parts
-/// other than text and image_url, out-of-range numbers. Parameters the client leaves out fall back to the model's
-/// generation_config.json (as vLLM does), so a client that sends only <c>temperature</c> keeps the model's top-k.
+/// other than text and image_url, out-of-range numbers. Parameters the client leaves out stay unset, and the silo that
+/// answers fills them from the model's generation_config.json (as vLLM does), so a client that sends only
+/// <c>temperature</c> keeps the model's top-k.
 /// </summary>
 public static class ChatCompletionTranslator
 {
@@ -28,12 +41,12 @@ public static class ChatCompletionTranslator
     /// <summary>OpenAI allows 4 stop sequences; a few more cost nothing.</summary>
     public const int MaxStopStrings = 16;
 
-    public static TranslatedChat Translate(ChatCompletionRequest request, GenerationDefaults defaults, LimitSettings limits)
+    public static TranslatedChat Translate(ChatCompletionRequest request, LimitSettings limits)
     {
         if (request.N is { } n && n != 1) throw RequestRejectedException.Invalid($"n = {n}: this server returns one choice per request (n must be 1).", "n");
         if (request.Messages is not { Count: > 0 } wire) throw RequestRejectedException.Invalid("messages must be a non-empty array.", "messages");
 
-        var messages = new List<ChatMessage>(wire.Count);
+        var messages = new List<CompletionMessage>(wire.Count);
         var images = new List<ImageUrlRef>();
         for (var i = 0; i < wire.Count; i++) messages.Add(Message(wire[i], $"messages[{i}]", images));
 
@@ -46,40 +59,53 @@ public static class ChatCompletionTranslator
         if (topLogprobs is < 0 or > MaxTopLogprobs) throw RequestRejectedException.Invalid($"top_logprobs must be between 0 and {MaxTopLogprobs}.", "top_logprobs");
         if (topLogprobs > 0 && request.Logprobs != true) throw RequestRejectedException.Invalid("top_logprobs needs logprobs: true.", "top_logprobs");
 
-        var d = defaults.Sampling;
-        var sampling = d with
+        var sampling = new CompletionSampling
         {
-            Temperature = request.Temperature ?? d.Temperature,
-            TopP = request.TopP ?? d.TopP,
-            TopK = request.TopK ?? d.TopK,
-            MinP = request.MinP ?? d.MinP,
-            RepetitionPenalty = request.RepetitionPenalty ?? d.RepetitionPenalty,
-            PresencePenalty = request.PresencePenalty ?? d.PresencePenalty,
-            FrequencyPenalty = request.FrequencyPenalty ?? d.FrequencyPenalty,
-            Seed = request.Seed is { } seed ? unchecked((ulong)seed) : d.Seed,
+            Temperature = request.Temperature,
+            TopP = request.TopP,
+            TopK = request.TopK,
+            MinP = request.MinP,
+            RepetitionPenalty = request.RepetitionPenalty,
+            PresencePenalty = request.PresencePenalty,
+            FrequencyPenalty = request.FrequencyPenalty,
+            Seed = request.Seed is { } seed ? unchecked((ulong)seed) : null,
         };
         try
         {
-            sampling.Validate();
+            // Each value is checked on its own, so checking the client's values over neutral ones accepts exactly what
+            // they are accepted over the model's defaults; here the refusal can still name the field.
+            var neutral = new SamplingParameters();
+            (neutral with
+            {
+                Temperature = sampling.Temperature ?? neutral.Temperature,
+                TopP = sampling.TopP ?? neutral.TopP,
+                TopK = sampling.TopK ?? neutral.TopK,
+                MinP = sampling.MinP ?? neutral.MinP,
+                RepetitionPenalty = sampling.RepetitionPenalty ?? neutral.RepetitionPenalty,
+                PresencePenalty = sampling.PresencePenalty ?? neutral.PresencePenalty,
+                FrequencyPenalty = sampling.FrequencyPenalty ?? neutral.FrequencyPenalty,
+            }).Validate();
         }
         catch (ArgumentException e)
         {
             throw RequestRejectedException.Invalid(e.Message.Split(" (Parameter", 2)[0], SnakeCase(e.ParamName));
         }
 
-        var settings = new GenerationSettings
+        var completion = new CompletionRequest
         {
-            MaxTokens = maxTokens ?? limits.MaxAnswerTokens,
+            Messages = messages,
             Sampling = sampling,
+            MaxTokens = maxTokens, // null: the answering silo gives what the context leaves, within the limit
+            MaxTokensLimit = limits.MaxAnswerTokens,
             StopStrings = StopStrings(request.Stop),
             IgnoreEos = request.IgnoreEos ?? false,
             Logprobs = request.Logprobs ?? false,
             TopLogprobs = topLogprobs,
         };
-        return new TranslatedChat(messages, images, settings, maxTokens);
+        return new TranslatedChat(completion, images);
     }
 
-    private static ChatMessage Message(ChatCompletionMessage message, string param, List<ImageUrlRef> images)
+    private static CompletionMessage Message(ChatCompletionMessage message, string param, List<ImageUrlRef> images)
     {
         var role = message.Role switch
         {
@@ -93,18 +119,18 @@ public static class ChatCompletionTranslator
         switch (content?.ValueKind)
         {
             case JsonValueKind.String:
-                return new ChatMessage(role, content.Value.GetString(), null);
+                return new CompletionMessage(role, content.Value.GetString(), null);
             case JsonValueKind.Array:
-                var parts = new List<ChatContent>();
+                var parts = new List<CompletionPart>();
                 var index = 0;
                 foreach (var part in content.Value.EnumerateArray()) parts.Add(Part(part, $"{param}.content[{index++}]", images));
-                return new ChatMessage(role, null, parts);
+                return new CompletionMessage(role, null, parts);
             default:
                 throw RequestRejectedException.Invalid($"{param}.content must be a string or an array of parts.", $"{param}.content");
         }
     }
 
-    private static ChatContent Part(JsonElement part, string param, List<ImageUrlRef> images)
+    private static CompletionPart Part(JsonElement part, string param, List<ImageUrlRef> images)
     {
         if (part.ValueKind != JsonValueKind.Object || !part.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String)
             throw RequestRejectedException.Invalid($"{param} must be an object with a \"type\".", param);
@@ -113,7 +139,7 @@ public static class ChatCompletionTranslator
             case "text":
                 if (!part.TryGetProperty("text", out var text) || text.ValueKind != JsonValueKind.String)
                     throw RequestRejectedException.Invalid($"{param}.text must be a string.", $"{param}.text");
-                return new TextContent(text.GetString()!);
+                return CompletionPart.OfText(text.GetString()!);
             case "image_url":
                 var url = part.TryGetProperty("image_url", out var imageUrl) ? imageUrl switch
                 {
@@ -123,7 +149,7 @@ public static class ChatCompletionTranslator
                 } : null;
                 if (string.IsNullOrEmpty(url)) throw RequestRejectedException.Invalid($"{param}.image_url.url must be a string.", $"{param}.image_url");
                 images.Add(new ImageUrlRef(url, $"{param}.image_url"));
-                return new ImageContent($"image-{images.Count}");
+                return CompletionPart.OfImage([]); // the bytes come in once loaded (TranslatedChat.WithImages)
             case var other:
                 throw RequestRejectedException.Invalid($"{param}.type '{other}' is not supported: use text or image_url.", $"{param}.type");
         }

@@ -1,40 +1,30 @@
+using VLOrleans.Contracts;
 using VLOrleans.Engine.Generation;
 using VLOrleans.Engine.Text;
+using VLOrleans.Grains.Inference;
 
 namespace VLOrleans.Silo.Endpoints.OpenAi;
 
 /// <summary>
-/// Engine tokens as OpenAI log-probability entries. The token string is the token's text on its own (a token that
-/// is part of a UTF-8 character shows U+FFFD, as OpenAI's does) and <c>bytes</c> are its exact UTF-8 bytes, so a
-/// client that concatenates the bytes of every entry gets the answer's bytes.
+/// Log-probability entries in OpenAI's JSON shape. The one-shot grain makes them (<see cref="CompletionLogprobs"/>,
+/// on the silo that has the tokenizer); this turns them into the wire view (<c>bytes</c> as a list of numbers), and
+/// reads engine tokens directly where a caller has the engine at hand.
 /// </summary>
 public sealed class LogprobViews(QwenTokenizer tokenizer, IReadOnlyList<int> stopTokenIds, bool keepStopTokens)
 {
-    /// <summary>The entry for a generated token, or null for what OpenAI leaves out: the stop token that ended the
-    /// answer, and the engine's end-of-stream text flush (token id -1).</summary>
-    public TokenLogprobView? Of(TokenGenerated token)
+    private readonly CompletionLogprobs _entries = new(tokenizer, stopTokenIds, keepStopTokens);
+
+    /// <summary>The entry for a generated token, or null for what OpenAI leaves out (see <see cref="CompletionLogprobs.Of"/>).</summary>
+    public TokenLogprobView? Of(TokenGenerated token) => _entries.Of(token) is { } entry ? View(entry) : null;
+
+    /// <inheritdoc cref="CompletionLogprobs.PlaceholderText"/>
+    public static string PlaceholderText(int id) => CompletionLogprobs.PlaceholderText(id);
+
+    public static TokenLogprobView View(CompletionLogprob entry) =>
+        new(entry.Token, entry.Logprob, Ints(entry.Bytes), entry.TopLogprobs.Select(t => new TopLogprobView(t.Token, t.Logprob, Ints(t.Bytes))).ToArray());
+
+    private static int[] Ints(byte[] bytes)
     {
-        if (token.TokenId < 0 || (!keepStopTokens && stopTokenIds.Contains(token.TokenId))) return null;
-        var top = token.TopLogprobs is { } alternatives
-            ? alternatives.Select(a => new TopLogprobView(Text(a.TokenId), a.Logprob, Bytes(a.TokenId))).ToArray()
-            : [];
-        return new TokenLogprobView(Text(token.TokenId), token.Logprob, Bytes(token.TokenId), top);
-    }
-
-    // Ids past the tokenizer's vocabulary (padding rows of the embedding table) stand for no text.
-    private bool IsText(int id) => (uint)id < (uint)tokenizer.VocabularyCount;
-
-    /// <summary>The token string of an id past the tokenizer's vocabulary (a padding row of the embedding table, which a
-    /// random-weight model does pick): a stable, recognisable name in the style of Qwen's reserved tokens rather than an
-    /// empty string, which reads as a bug. Its <c>bytes</c> stay empty: it adds nothing to the answer.</summary>
-    public static string PlaceholderText(int id) => $"<|unused_{id}|>";
-
-    private string Text(int id) => IsText(id) ? tokenizer.Decode([id]) : PlaceholderText(id);
-
-    private int[] Bytes(int id)
-    {
-        if (!IsText(id)) return [];
-        var bytes = tokenizer.BytesOf(id);
         var ints = new int[bytes.Length];
         for (var i = 0; i < bytes.Length; i++) ints[i] = bytes[i];
         return ints;
