@@ -36,8 +36,8 @@ public static class FuzzTargets
     private static void OpenAiRequest(byte[] input) => Refusable(() =>
     {
         var request = Json<ChatCompletionRequest>(input, Web, checkStrings: true);
-        var chat = ChatCompletionTranslator.Translate(request, GenerationDefaults.Fallback, Limits.Value);
-        chat.Settings.Sampling?.Validate();
+        // Translating validates every field (sampling ranges included) the way the endpoint does before the grain call.
+        ChatCompletionTranslator.Translate(request, Limits.Value);
     });
 
     /// <summary>A session ask body (<c>POST /api/v1/sessions/{id}/messages</c>, the hub's Ask).</summary>
@@ -45,17 +45,17 @@ public static class FuzzTargets
 
     /// <summary>As the endpoints read a body: strings checked first where the endpoint reads through BoundedJson (the
     /// OpenAI API; the session ask deserialises directly, with no value kept as JSON), then deserialised; invalid
-    /// JSON is a 400 (wrapped in an ArgumentException).</summary>
+    /// JSON is a 400 (a RequestRejectedException, as BoundedJson throws).</summary>
     private static T Json<T>(byte[] input, JsonSerializerOptions? options, bool checkStrings)
     {
         if (checkStrings) JsonStringCheck.EnsureValid(input);
         try
         {
-            return JsonSerializer.Deserialize<T>(input, options) ?? throw new ArgumentException("JSON null");
+            return JsonSerializer.Deserialize<T>(input, options) ?? throw RequestRejectedException.Invalid("The request body is JSON null.");
         }
         catch (JsonException e)
         {
-            throw new ArgumentException(e.Message, e);
+            throw RequestRejectedException.Invalid($"The request body is not valid JSON for this endpoint: {e.Message}");
         }
     }
 

@@ -22,7 +22,7 @@ public sealed class FuzzRegressionTests
         return await Record.ExceptionAsync(async () =>
         {
             var request = await BoundedJson.ReadAsync<ChatCompletionRequest>(context.Request, 1 << 20, new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web), CancellationToken.None);
-            ChatCompletionTranslator.Translate(request, GenerationDefaults.Fallback, new LimitSettings());
+            ChatCompletionTranslator.Translate(request, new LimitSettings());
         });
     }
 
