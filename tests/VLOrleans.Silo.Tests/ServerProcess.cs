@@ -60,7 +60,13 @@ public sealed class ServerProcess : IAsyncDisposable
         var deadline = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < deadline)
         {
-            if (_process.HasExited) throw new InvalidOperationException($"server exited with code {_process.ExitCode}:\n{RecentOutput}");
+            if (_process.HasExited)
+            {
+                // Exited is not yet "all output read": the parameterless wait also waits for the redirected streams'
+                // end, so the error the server printed before it stopped is in the message.
+                _process.WaitForExit();
+                throw new InvalidOperationException($"server exited with code {_process.ExitCode}:\n{RecentOutput}");
+            }
             try
             {
                 using var response = await http.GetAsync("/healthz", cancellationToken);
