@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.SignalR;
 using VLOrleans.Contracts;
 using VLOrleans.Silo.Errors;
+using VLOrleans.Silo.Logging;
 using VLOrleans.Silo.Security;
 
 namespace VLOrleans.Silo.Hubs;
@@ -15,13 +16,17 @@ namespace VLOrleans.Silo.Hubs;
 /// small. The caller's owner comes from the connection's HTTP request (the API key middleware covers /hubs). Errors
 /// reach the client as hub errors whose message carries the problem code (<c>HubException: session_busy: …</c>).
 /// </summary>
-public sealed class SessionHub(IGrainFactory grains, ApiKeys keys) : Hub
+public sealed partial class SessionHub(IGrainFactory grains, ApiKeys keys, ILoggerFactory loggers) : Hub
 {
+    // Hub calls ride one long-lived connection, so the per-request log line never sees their refusals: each gets a
+    // line of its own in the same category, at the level an HTTP refusal (4xx) or failure (5xx) would have.
+    private readonly ILogger _log = loggers.CreateLogger(RequestLogMiddleware.CategoryName);
+
     /// <summary>Creates a session owned by the caller; returns its id.</summary>
     public async Task<string> CreateSession()
     {
         var id = SessionIds.New();
-        await Guard(async () =>
+        await Guard(nameof(CreateSession), id, async () =>
         {
             await grains.GetGrain<IChatSessionGrain>(id).CreateAsync(Owner(), Context.ConnectionAborted);
             return id;
@@ -31,16 +36,16 @@ public sealed class SessionHub(IGrainFactory grains, ApiKeys keys) : Hub
 
     /// <summary>The caller's session with its turns and images.</summary>
     public async Task<SessionView> ResumeSession(string sessionId) =>
-        await Guard(() => Session(sessionId).GetAsync(Owner(), Context.ConnectionAborted));
+        await Guard(nameof(ResumeSession), sessionId, () => Session(sessionId).GetAsync(Owner(), Context.ConnectionAborted));
 
     /// <summary>Asks a question; streams the answer.</summary>
     public async IAsyncEnumerable<AskEvent> Ask(string sessionId, AskRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var session = await Guard(() => Task.FromResult(Session(sessionId)));
+        var session = await Guard(nameof(Ask), sessionId, () => Task.FromResult(Session(sessionId)));
         await using var events = session.AskAsync(Owner(), request, cancellationToken).GetAsyncEnumerator(cancellationToken);
         while (true)
         {
-            var hasNext = await Guard(async () => await events.MoveNextAsync());
+            var hasNext = await Guard(nameof(Ask), sessionId, async () => await events.MoveNextAsync());
             if (!hasNext) yield break;
             yield return events.Current;
         }
@@ -52,8 +57,9 @@ public sealed class SessionHub(IGrainFactory grains, ApiKeys keys) : Hub
     private string Owner() =>
         (Context.GetHttpContext() is { } http ? keys.OwnerOf(http) : null) ?? throw new HubException($"{ProblemCodes.Unauthorized}: no valid API key");
 
-    /// <summary>Known failures become <see cref="HubException"/>s (whose message SignalR sends to the client) prefixed with the problem code.</summary>
-    private static async Task<T> Guard<T>(Func<Task<T>> action)
+    /// <summary>Known failures become <see cref="HubException"/>s (whose message SignalR sends to the client) prefixed
+    /// with the problem code, each logged once with the hub method, the session and the code.</summary>
+    private async Task<T> Guard<T>(string method, string sessionId, Func<Task<T>> action)
     {
         try
         {
@@ -61,7 +67,11 @@ public sealed class SessionHub(IGrainFactory grains, ApiKeys keys) : Hub
         }
         catch (Exception e) when (e is not OperationCanceledException && ProblemMapping.Classify(e) is { } problem)
         {
+            LogRefusal(_log, problem.Status >= 500 ? LogLevel.Error : LogLevel.Warning, method, problem.Status, sessionId, problem.Code);
             throw new HubException($"{problem.Code}: {e.Message}");
         }
     }
+
+    [LoggerMessage(Message = "HUB {Method} refused with {Status} (session {SessionId}, problem {ProblemCode})")]
+    private static partial void LogRefusal(ILogger logger, LogLevel level, string method, int status, string sessionId, string problemCode);
 }
