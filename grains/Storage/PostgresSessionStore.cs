@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Npgsql;
 using VLOrleans.Contracts;
 
@@ -14,7 +13,6 @@ namespace VLOrleans.Grains.Storage;
 /// </summary>
 public sealed class PostgresSessionStore : ISessionStore
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     /// <summary>PostgreSQL error codes that mean "not reachable now" rather than "this statement is wrong": connection
     /// exceptions (class 08), administrator/crash shutdown, still starting up, out of connections.</summary>
@@ -103,15 +101,12 @@ public sealed class PostgresSessionStore : ISessionStore
         WithConnection<IReadOnlyList<TurnView>>(async (connection, _) =>
         {
             await using var command = PostgresSchema.Command(connection, null,
-                "SELECT idx, role, text, image_ids, details, created_at FROM turns WHERE session_id = @id ORDER BY idx", ("@id", sessionId));
+                $"SELECT {StoredRows.TurnColumns} FROM turns WHERE session_id = @id ORDER BY idx", ("@id", sessionId));
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             var turns = new List<TurnView>();
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                var imageIds = JsonSerializer.Deserialize<string[]>(reader.GetString(3), Json) ?? [];
-                var details = reader.IsDBNull(4) ? null : JsonSerializer.Deserialize<TurnDetails>(reader.GetString(4), Json);
-                turns.Add(new TurnView(reader.GetInt32(0), reader.GetString(1), reader.GetString(2), imageIds,
-                    DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)), details?.FinishReason, details?.Usage, details?.Timings));
+                turns.Add(StoredRows.ReadTurn(reader));
             }
             return turns;
         }, cancellationToken);
@@ -122,13 +117,11 @@ public sealed class PostgresSessionStore : ISessionStore
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             foreach (var turn in turns)
             {
-                var details = turn.Usage is null && turn.Timings is null && turn.FinishReason is null
-                    ? null
-                    : JsonSerializer.Serialize(new TurnDetails(turn.FinishReason, turn.Usage, turn.Timings), Json);
+                var details = StoredRows.DetailsJson(turn);
                 await using var insert = PostgresSchema.Command(connection, transaction,
                     "INSERT INTO turns (session_id, idx, role, text, image_ids, details, created_at) VALUES (@session, @idx, @role, @text, @images, @details, @created)",
                     ("@session", sessionId), ("@idx", turn.Index), ("@role", turn.Role), ("@text", turn.Text),
-                    ("@images", JsonSerializer.Serialize(turn.ImageIds, Json)), ("@details", details), ("@created", turn.CreatedAt.ToUnixTimeMilliseconds()));
+                    ("@images", StoredRows.ImageIdsJson(turn)), ("@details", details), ("@created", turn.CreatedAt.ToUnixTimeMilliseconds()));
                 await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
             await attempt.CommitAsync(transaction, cancellationToken).ConfigureAwait(false);
@@ -144,7 +137,7 @@ public sealed class PostgresSessionStore : ISessionStore
             // other link waits for this link and then keeps the bytes.
             await using (var insert = PostgresSchema.Command(connection, transaction,
                 "INSERT INTO images (id, bytes, facts, created_at) VALUES (@id, @bytes, @facts, @created) ON CONFLICT (id) DO UPDATE SET id = images.id",
-                ("@id", image.Id), ("@bytes", image.Bytes.ToArray()), ("@facts", JsonSerializer.Serialize(image.Facts with { FileName = null }, Json)),
+                ("@id", image.Id), ("@bytes", image.Bytes.ToArray()), ("@facts", StoredRows.FactsJson(image.Facts)),
                 ("@created", now)))
                 await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             await using (var link = PostgresSchema.Command(connection, transaction,
@@ -167,7 +160,7 @@ public sealed class PostgresSessionStore : ISessionStore
             var links = new List<StoredImageLink>();
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                var facts = JsonSerializer.Deserialize<ImageView>(reader.GetString(0), Json) ?? throw new InvalidDataException("image facts are null");
+                var facts = StoredRows.ReadFacts(reader.GetString(0));
                 links.Add(new StoredImageLink(facts with { FileName = reader.IsDBNull(1) ? null : reader.GetString(1) }, reader.GetInt32(2)));
             }
             return links;
@@ -249,7 +242,4 @@ public sealed class PostgresSessionStore : ISessionStore
         e is not PostgresException postgres || postgres.SqlState.StartsWith("08", StringComparison.Ordinal) || OutageStates.Contains(postgres.SqlState);
 
     public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
-
-    /// <summary>The JSON column of an assistant turn: why it ended, tokens and times (the same shape SQLite stores).</summary>
-    private sealed record TurnDetails(string? FinishReason, UsageView? Usage, TimingsView? Timings);
 }

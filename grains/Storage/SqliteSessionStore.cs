@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using VLOrleans.Contracts;
 
@@ -13,7 +12,6 @@ namespace VLOrleans.Grains.Storage;
 /// </summary>
 public sealed class SqliteSessionStore : ISessionStore
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly string _connectionString;
 
     private SqliteSessionStore(string connectionString) => _connectionString = connectionString;
@@ -85,15 +83,12 @@ public sealed class SqliteSessionStore : ISessionStore
     {
         await using var connection = Connect();
         await using var command = Command(connection, null,
-            "SELECT idx, role, text, image_ids, details, created_at FROM turns WHERE session_id = @id ORDER BY idx", ("@id", sessionId));
+            $"SELECT {StoredRows.TurnColumns} FROM turns WHERE session_id = @id ORDER BY idx", ("@id", sessionId));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var turns = new List<TurnView>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            var imageIds = JsonSerializer.Deserialize<string[]>(reader.GetString(3), Json) ?? [];
-            var details = reader.IsDBNull(4) ? null : JsonSerializer.Deserialize<TurnDetails>(reader.GetString(4), Json);
-            turns.Add(new TurnView(reader.GetInt32(0), reader.GetString(1), reader.GetString(2), imageIds,
-                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)), details?.FinishReason, details?.Usage, details?.Timings));
+            turns.Add(StoredRows.ReadTurn(reader));
         }
         return turns;
     }
@@ -104,13 +99,11 @@ public sealed class SqliteSessionStore : ISessionStore
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         foreach (var turn in turns)
         {
-            var details = turn.Usage is null && turn.Timings is null && turn.FinishReason is null
-                ? null
-                : JsonSerializer.Serialize(new TurnDetails(turn.FinishReason, turn.Usage, turn.Timings), Json);
+            var details = StoredRows.DetailsJson(turn);
             await using var insert = Command(connection, transaction,
                 "INSERT INTO turns (session_id, idx, role, text, image_ids, details, created_at) VALUES (@session, @idx, @role, @text, @images, @details, @created)",
                 ("@session", sessionId), ("@idx", turn.Index), ("@role", turn.Role), ("@text", turn.Text),
-                ("@images", JsonSerializer.Serialize(turn.ImageIds, Json)), ("@details", details), ("@created", turn.CreatedAt.ToUnixTimeMilliseconds()));
+                ("@images", StoredRows.ImageIdsJson(turn)), ("@details", details), ("@created", turn.CreatedAt.ToUnixTimeMilliseconds()));
             await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -123,7 +116,7 @@ public sealed class SqliteSessionStore : ISessionStore
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await using (var insert = Command(connection, transaction,
             "INSERT INTO images (id, bytes, facts, created_at) VALUES (@id, @bytes, @facts, @created) ON CONFLICT (id) DO NOTHING",
-            ("@id", image.Id), ("@bytes", image.Bytes.ToArray()), ("@facts", JsonSerializer.Serialize(image.Facts with { FileName = null }, Json)), ("@created", now)))
+            ("@id", image.Id), ("@bytes", image.Bytes.ToArray()), ("@facts", StoredRows.FactsJson(image.Facts)), ("@created", now)))
             await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         await using (var link = Command(connection, transaction,
             "INSERT INTO session_images (session_id, image_id, file_name, next_turn_index, added_at) VALUES (@session, @image, @file, @next, @added) " +
@@ -143,7 +136,7 @@ public sealed class SqliteSessionStore : ISessionStore
         var links = new List<StoredImageLink>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            var facts = JsonSerializer.Deserialize<ImageView>(reader.GetString(0), Json) ?? throw new InvalidDataException("image facts are null");
+            var facts = StoredRows.ReadFacts(reader.GetString(0));
             links.Add(new StoredImageLink(facts with { FileName = reader.IsDBNull(1) ? null : reader.GetString(1) }, reader.GetInt32(2)));
         }
         return links;
@@ -185,7 +178,4 @@ public sealed class SqliteSessionStore : ISessionStore
         using (var connection = new SqliteConnection(_connectionString)) SqliteConnection.ClearPool(connection);
         return ValueTask.CompletedTask;
     }
-
-    /// <summary>The JSON column of an assistant turn: why it ended, tokens and times.</summary>
-    private sealed record TurnDetails(string? FinishReason, UsageView? Usage, TimingsView? Timings);
 }
