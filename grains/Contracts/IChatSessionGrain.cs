@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Orleans.Concurrency;
 
 namespace VLOrleans.Contracts;
 
@@ -33,6 +34,40 @@ public interface IChatSessionGrain : IGrainWithStringKey
     /// </summary>
     [Alias("Ask")]
     IAsyncEnumerable<AskEvent> AskAsync(string owner, AskRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Creates the session unless <paramref name="claim"/>'s key already made one for <paramref name="owner"/>: then
+    /// nothing is created and that session's id is returned (a client's retry). The key and the session are stored in
+    /// one transaction, so two concurrent retries create one session. Throws <see cref="RequestProblemException"/>
+    /// (<see cref="ProblemKind.IdempotencyKeyReused"/>) when the key was used for another request.
+    /// </summary>
+    /// <returns>The id of the session the key names: this grain's key, or the one created earlier.</returns>
+    [Alias("CreateOnce")]
+    Task<string> CreateAsync(string owner, IdempotencyClaim claim, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// <see cref="AskAsync(string, AskRequest, CancellationToken)"/> at most once per <paramref name="claim"/>'s key: the
+    /// key is stored with the turn in one transaction; asked again with the same key and request, the stored turn is
+    /// replayed (one <see cref="AskDelta"/> with its whole text, then <see cref="AskCompleted"/>) and nothing is generated.
+    /// Throws <see cref="RequestProblemException"/> (<see cref="ProblemKind.IdempotencyKeyReused"/>) when the key was used
+    /// for another request, and <see cref="SessionBusyException"/> while the first attempt still runs.
+    /// </summary>
+    [Alias("AskOnce")]
+    IAsyncEnumerable<AskEvent> AskAsync(string owner, AskRequest request, IdempotencyClaim claim, CancellationToken cancellationToken = default);
+
+    /// <summary>An image of the session with its stored bytes. Throws <see cref="ImageNotFoundException"/> when the
+    /// session has no image with that id.</summary>
+    [Alias("GetImage")]
+    Task<SessionImage> GetImageAsync(string owner, string imageId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Stops the turn that is running, whoever started it (another tab, another connection): its stream ends with a
+    /// <see cref="RequestProblemException"/> of kind <see cref="ProblemKind.TurnCancelled"/> and nothing is stored.
+    /// Interleaves with the running turn's calls (it only signals), so it is heard at once.
+    /// </summary>
+    /// <returns>Whether a turn was running.</returns>
+    [Alias("Cancel"), AlwaysInterleave]
+    Task<bool> CancelAsync(string owner, CancellationToken cancellationToken = default);
 
     /// <summary>Deletes the session, its turns and its references to images.</summary>
     [Alias("Delete")]

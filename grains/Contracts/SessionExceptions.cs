@@ -61,6 +61,12 @@ public enum ProblemKind
 
     /// <summary>The silo's model is still loading or failed to load (503).</summary>
     ModelNotReady,
+
+    /// <summary>The running turn was stopped by a cancel request (409, code <c>turn_cancelled</c>); nothing was stored.</summary>
+    TurnCancelled,
+
+    /// <summary>An Idempotency-Key came back with a different request (422, code <c>idempotency_key_reused</c>).</summary>
+    IdempotencyKeyReused,
 }
 
 /// <summary>

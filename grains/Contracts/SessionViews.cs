@@ -10,7 +10,8 @@ public sealed record SessionView(
     [property: Id(2), JsonPropertyName("turns")] IReadOnlyList<TurnView> Turns,
     [property: Id(3), JsonPropertyName("images")] IReadOnlyList<ImageView> Images);
 
-/// <summary>One message of a session. Assistant turns carry usage and timings.</summary>
+/// <summary>One message of a session. Assistant turns carry usage and timings, and — when the answer contains Qwen
+/// grounding output (<c>bbox_2d</c> / <c>point_2d</c>) — the boxes it names, in pixels of the original image.</summary>
 [GenerateSerializer, Immutable, Alias("vlo.TurnView")]
 public sealed record TurnView(
     [property: Id(0), JsonPropertyName("index")] int Index,
@@ -20,7 +21,28 @@ public sealed record TurnView(
     [property: Id(4), JsonPropertyName("created_at")] DateTimeOffset CreatedAt,
     [property: Id(5), JsonPropertyName("finish_reason")] string? FinishReason = null,
     [property: Id(6), JsonPropertyName("usage")] UsageView? Usage = null,
-    [property: Id(7), JsonPropertyName("timings")] TimingsView? Timings = null);
+    [property: Id(7), JsonPropertyName("timings")] TimingsView? Timings = null,
+    [property: Id(8), JsonPropertyName("boxes"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<BoxView>? Boxes = null);
+
+/// <summary>
+/// A box (or a point: x2 = x1, y2 = y1) an answer names, in pixels of the original upright image <see cref="ImageId"/>
+/// (x to the right, y down, origin at its top-left corner), converted from the model family's coordinate space.
+/// <see cref="WasClamped"/>: the model wrote a value outside the image, moved onto its edge.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("vlo.BoxView")]
+public sealed record BoxView(
+    [property: Id(0), JsonPropertyName("image_id")] string ImageId,
+    [property: Id(1), JsonPropertyName("kind")] string Kind,
+    [property: Id(2), JsonPropertyName("label")] string? Label,
+    [property: Id(3), JsonPropertyName("x1")] double X1,
+    [property: Id(4), JsonPropertyName("y1")] double Y1,
+    [property: Id(5), JsonPropertyName("x2")] double X2,
+    [property: Id(6), JsonPropertyName("y2")] double Y2,
+    [property: Id(7), JsonPropertyName("clamped")] bool WasClamped)
+{
+    public const string BoxKind = "box";
+    public const string PointKind = "point";
+}
 
 /// <summary>An image of a session: its id (the content hash of its decoded pixels) and what the decoder learned.</summary>
 [GenerateSerializer, Immutable, Alias("vlo.ImageView")]

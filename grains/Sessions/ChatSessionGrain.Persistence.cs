@@ -1,6 +1,8 @@
 using VLOrleans.Contracts;
 using VLOrleans.Engine.Generation;
 using VLOrleans.Engine.Text;
+using VLOrleans.Engine.Text.Grounding;
+using VLOrleans.Grains.Storage;
 
 namespace VLOrleans.Grains.Sessions;
 
@@ -9,7 +11,10 @@ internal sealed partial class ChatSessionGrain
 {
     /// <summary>Stores the question and its answer (one transaction), then moves the ring buffer on and lets go of
     /// images no kept turn and no pending upload uses.</summary>
-    private async Task<TurnView> PersistAsync(string question, PreparedTurn turn, string answer, GenerationCompleted done, DateTimeOffset startedAt)
+    /// <param name="key">The request's Idempotency-Key, stored with the pair (both or neither); when another request took
+    /// it meanwhile nothing is stored and the key's reuse is reported.</param>
+    private async Task<TurnView> PersistAsync(string question, PreparedTurn turn, string answer, GenerationCompleted done, DateTimeOffset startedAt,
+        StoredIdempotencyKey? key)
     {
         var index = _nextTurnIndex;
         var usage = new UsageView(done.Usage.PromptTokens, done.Usage.ReusedPromptTokens, done.Usage.CompletionTokens);
@@ -17,9 +22,11 @@ internal sealed partial class ChatSessionGrain
             done.Timings.Total.TotalMilliseconds, done.Timings.DecodeTokensPerSecond(done.Usage.CompletionTokens), turn.VisionCacheHits, turn.VisionEncodes);
         var user = new TurnView(index, ChatRole.User, question, turn.ImageIds, startedAt);
         var assistant = new TurnView(index + 1, ChatRole.Assistant, answer, [], Now(),
-            done.Reason == FinishReason.Length ? "length" : "stop", usage, timings);
+            done.Reason == FinishReason.Length ? "length" : "stop", usage, timings, Boxes(answer, turn));
         // Not cancellable: the answer is complete; dropping it now would lose a turn the caller has seen.
-        await store.AppendTurnsAsync(Id, [user, assistant], CancellationToken.None);
+        if (key is null) await store.AppendTurnsAsync(Id, [user, assistant], CancellationToken.None);
+        else if (!await store.AppendTurnsOnceAsync(Id, [user, assistant], key, CancellationToken.None))
+            throw KeyReused(new IdempotencyClaim(key.Key, key.Fingerprint));
         _nextTurnIndex = index + 2;
         Keep(new KeptTurn(question, turn.ImageIds, answer));
         foreach (var id in turn.Reported) _unreported.Remove(id);
@@ -32,5 +39,15 @@ internal sealed partial class ChatSessionGrain
             _unreported.Remove(id);
         }
         return assistant;
+    }
+
+    /// <summary>The answer's boxes on the last image of the prompt (<see cref="TurnBoxes"/> says why that one), sized by
+    /// the grid the vision encoder ran on.</summary>
+    private static IReadOnlyList<BoxView>? Boxes(string answer, PreparedTurn turn)
+    {
+        if (turn.Images.Count == 0) return null;
+        var image = turn.Images[^1];
+        var frame = GroundingFrame.FromGrid(image.Facts.OriginalWidth, image.Facts.OriginalHeight, image.Grid, turn.Engine.Package.Config.Vision.PatchSize);
+        return TurnBoxes.From(answer, turn.Engine.Family, image.Facts.ContentHash, frame);
     }
 }

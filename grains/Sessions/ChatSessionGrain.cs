@@ -37,6 +37,11 @@ internal sealed partial class ChatSessionGrain(ISessionStore store, InferenceGra
     /// <summary>The session row; null when no session has this id (never created, or deleted).</summary>
     private StoredSession? _session;
     private bool _answering;
+
+    // The running turn's generation, so a cancel request (CancelAsync, interleaved) can stop it; and whether one did,
+    // so the turn ends as "cancelled" rather than as an abandoned stream.
+    private CancellationTokenSource? _runningGeneration;
+    private bool _cancelRequested;
     private int _nextTurnIndex;
 
     private string Id => this.GetPrimaryKeyString();
@@ -104,9 +109,23 @@ internal sealed partial class ChatSessionGrain(ISessionStore store, InferenceGra
         return view;
     }
 
-    async IAsyncEnumerable<AskEvent> IChatSessionGrain.AskAsync(string owner, AskRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
+    IAsyncEnumerable<AskEvent> IChatSessionGrain.AskAsync(string owner, AskRequest request, CancellationToken cancellationToken) =>
+        AnswerAsync(owner, request, null, cancellationToken);
+
+    IAsyncEnumerable<AskEvent> IChatSessionGrain.AskAsync(string owner, AskRequest request, IdempotencyClaim claim, CancellationToken cancellationToken) =>
+        AnswerAsync(owner, request, claim, cancellationToken);
+
+    private async IAsyncEnumerable<AskEvent> AnswerAsync(string owner, AskRequest request, IdempotencyClaim? claim, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         Session(owner);
+        if (claim is not null && await store.GetIdempotencyKeyAsync(owner, claim.Key, cancellationToken) is { } earlier)
+        {
+            // A retry of a question already answered: the stored turn again, nothing generated.
+            var stored = await ReplayAsync(claim, earlier, cancellationToken);
+            if (stored.Text.Length > 0) yield return new AskDelta(stored.Text);
+            yield return new AskCompleted(stored);
+            yield break;
+        }
         if (_answering) throw new SessionBusyException(Id);
         _answering = true;
         // Orleans counts only incoming calls as activity; a long generation between two of them must not look idle.
@@ -115,7 +134,18 @@ internal sealed partial class ChatSessionGrain(ISessionStore store, InferenceGra
         {
             var startedAt = Now();
             using var generation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            var (turn, stream) = await StartTurnAsync(request, generation.Token, cancellationToken);
+            _runningGeneration = generation;
+            _cancelRequested = false;
+            PreparedTurn turn;
+            GenerationStream stream;
+            try
+            {
+                (turn, stream) = await StartTurnAsync(request, generation.Token, cancellationToken);
+            }
+            catch (OperationCanceledException) when (_cancelRequested)
+            {
+                throw Cancelled();
+            }
             var answer = new StringBuilder();
             GenerationCompleted? done = null;
             try
@@ -138,16 +168,74 @@ internal sealed partial class ChatSessionGrain(ISessionStore store, InferenceGra
                 // The consumer stopped reading (disposed the enumeration, cancelled, or went away): stop the sequence, free the slot.
                 if (done is null) await generation.CancelAsync();
             }
-            if (done is null || done.Reason == FinishReason.Cancelled) throw new OperationCanceledException(cancellationToken);
-            var completedTurn = await PersistAsync(request.Text, turn, answer.ToString(), done, startedAt);
+            if (done is null || done.Reason == FinishReason.Cancelled)
+            {
+                if (_cancelRequested) throw Cancelled();
+                throw new OperationCanceledException(cancellationToken);
+            }
+            var key = claim is null ? null : new StoredIdempotencyKey(owner, claim.Key, claim.Fingerprint, Id, _nextTurnIndex + 1);
+            var completedTurn = await PersistAsync(request.Text, turn, answer.ToString(), done, startedAt, key);
             yield return new AskCompleted(completedTurn);
         }
         finally
         {
             _answering = false;
+            _runningGeneration = null;
             DelayDeactivation(TimeSpan.Zero); // back to ordinary idle collection
         }
     }
+
+    Task<bool> IChatSessionGrain.CancelAsync(string owner, CancellationToken cancellationToken)
+    {
+        Session(owner);
+        if (_runningGeneration is not { } running) return Task.FromResult(false);
+        _cancelRequested = true;
+        running.Cancel(); // the turn's stream ends with Cancelled; AnswerAsync turns that into turn_cancelled
+        return Task.FromResult(true);
+    }
+
+    async Task<SessionImage> IChatSessionGrain.GetImageAsync(string owner, string imageId, CancellationToken cancellationToken)
+    {
+        Session(owner);
+        // Only the session's own images: the id is a content hash another session may share, but it is not this caller's.
+        if (!_images.TryGetValue(imageId, out var link)) throw new ImageNotFoundException(Id, imageId);
+        var bytes = await store.GetImageBytesAsync(imageId, cancellationToken) ?? throw new ImageNotFoundException(Id, imageId);
+        return new SessionImage(link.Image, bytes);
+    }
+
+    async Task<string> IChatSessionGrain.CreateAsync(string owner, IdempotencyClaim claim, CancellationToken cancellationToken)
+    {
+        if (_session is not null) throw new InvalidOperationException($"session {Id} already exists"); // 128 random bits: a bug, not a collision
+        var session = new StoredSession(Id, owner, Now());
+        if (await store.CreateSessionOnceAsync(session, new StoredIdempotencyKey(owner, claim.Key, claim.Fingerprint, Id, null), cancellationToken))
+        {
+            _session = session;
+            return Id;
+        }
+        // The key made a session before (a retry): that session is the answer, and this activation has nothing to hold.
+        DeactivateOnIdle();
+        var earlier = await store.GetIdempotencyKeyAsync(owner, claim.Key, cancellationToken);
+        if (earlier is { TurnIndex: null } && string.Equals(earlier.Fingerprint, claim.Fingerprint, StringComparison.Ordinal)) return earlier.SessionId;
+        throw KeyReused(claim);
+    }
+
+    /// <summary>The assistant turn <paramref name="earlier"/> stored, if it was made by the same request in this session.</summary>
+    private async Task<TurnView> ReplayAsync(IdempotencyClaim claim, StoredIdempotencyKey earlier, CancellationToken cancellationToken)
+    {
+        if (!string.Equals(earlier.Fingerprint, claim.Fingerprint, StringComparison.Ordinal) || earlier.TurnIndex is not { } index
+            || !string.Equals(earlier.SessionId, Id, StringComparison.Ordinal))
+            throw KeyReused(claim);
+        var turns = await store.GetTurnsAsync(Id, cancellationToken);
+        return turns.FirstOrDefault(t => t.Index == index)
+            ?? throw new InvalidOperationException($"session {Id} has the idempotency key of turn {index} but not the turn");
+    }
+
+    private RequestProblemException Cancelled() =>
+        new(ProblemKind.TurnCancelled, ProblemCodes.TurnCancelled, $"The answer in session {Id} was stopped by a cancel request; nothing was stored.");
+
+    private static RequestProblemException KeyReused(IdempotencyClaim claim) =>
+        new(ProblemKind.IdempotencyKeyReused, ProblemCodes.IdempotencyKeyReused,
+            $"The Idempotency-Key \"{claim.Key}\" was already used with a different request; send a new key for a new request.");
 
     /// <summary>Prepares the prompt and queues it. When kept turns + question + max_tokens overflow a slot, the oldest
     /// kept turns are left out one by one, so a long conversation keeps working (the question alone must still fit).</summary>

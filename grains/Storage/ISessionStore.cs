@@ -33,7 +33,31 @@ public interface ISessionStore : IAsyncDisposable
 
     /// <summary>An image's encoded bytes, or null when no image has that id.</summary>
     Task<byte[]?> GetImageBytesAsync(string imageId, CancellationToken cancellationToken = default);
+
+    /// <summary>At most <paramref name="limit"/> of <paramref name="owner"/>'s sessions, newest first (ties by id,
+    /// descending), strictly after <paramref name="after"/> in that order.</summary>
+    Task<IReadOnlyList<StoredSession>> ListSessionsAsync(string owner, int limit, SessionCursor? after, CancellationToken cancellationToken = default);
+
+    /// <summary>Creates the session and records <paramref name="key"/> in one transaction. Returns false, having written
+    /// nothing, when the owner already used that key.</summary>
+    Task<bool> CreateSessionOnceAsync(StoredSession session, StoredIdempotencyKey key, CancellationToken cancellationToken = default);
+
+    /// <summary>Appends turns (as <see cref="AppendTurnsAsync"/>) and records <paramref name="key"/> in one transaction.
+    /// Returns false, having written nothing, when the owner already used that key.</summary>
+    Task<bool> AppendTurnsOnceAsync(string sessionId, IReadOnlyList<TurnView> turns, StoredIdempotencyKey key, CancellationToken cancellationToken = default);
+
+    /// <summary>The owner's record of <paramref name="key"/>, or null when the owner never used it (or its session was deleted).</summary>
+    Task<StoredIdempotencyKey?> GetIdempotencyKeyAsync(string owner, string key, CancellationToken cancellationToken = default);
 }
+
+/// <summary>Where a page of sessions starts: after the session created at <paramref name="CreatedAtMs"/> with <paramref name="Id"/>.</summary>
+public sealed record SessionCursor(long CreatedAtMs, string Id);
+
+/// <summary>
+/// A used Idempotency-Key: the owner's key, the request's fingerprint, and what it made — a session, or (with
+/// <see cref="TurnIndex"/>) the assistant turn at that index of the session. Deleted with its session.
+/// </summary>
+public sealed record StoredIdempotencyKey(string Owner, string Key, string Fingerprint, string SessionId, int? TurnIndex);
 
 /// <summary>A session row: who owns it and when it began.</summary>
 public sealed record StoredSession(string Id, string Owner, DateTimeOffset CreatedAt);

@@ -32,6 +32,7 @@ internal static class PostgresSchema
                 "PRIMARY KEY (session_id, image_id))",
             "CREATE INDEX session_images_by_image ON session_images (image_id)",
         ]),
+        new(2, "owner listing index, Idempotency-Keys", SessionSchemaAdditions.Statements("")),
     ];
 
     /// <summary>The advisory lock every node takes to migrate: one arbitrary constant (the bytes "VLOsess1").</summary>

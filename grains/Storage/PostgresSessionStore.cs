@@ -75,7 +75,7 @@ public sealed class PostgresSessionStore : ISessionStore
                 "DELETE FROM session_images WHERE session_id = @id RETURNING image_id", ("@id", sessionId)))
             await using (var reader = await unlink.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
                 while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) imageIds.Add(reader.GetString(0));
-            foreach (var sql in new[] { "DELETE FROM turns WHERE session_id = @id", "DELETE FROM sessions WHERE id = @id" })
+            foreach (var sql in new[] { "DELETE FROM turns WHERE session_id = @id", "DELETE FROM idempotency_keys WHERE session_id = @id", "DELETE FROM sessions WHERE id = @id" })
             {
                 await using var delete = PostgresSchema.Command(connection, transaction, sql, ("@id", sessionId));
                 await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -115,18 +115,69 @@ public sealed class PostgresSessionStore : ISessionStore
         WithConnection(async (connection, attempt) =>
         {
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            foreach (var turn in turns)
-            {
-                var details = StoredRows.DetailsJson(turn);
-                await using var insert = PostgresSchema.Command(connection, transaction,
-                    "INSERT INTO turns (session_id, idx, role, text, image_ids, details, created_at) VALUES (@session, @idx, @role, @text, @images, @details, @created)",
-                    ("@session", sessionId), ("@idx", turn.Index), ("@role", turn.Role), ("@text", turn.Text),
-                    ("@images", StoredRows.ImageIdsJson(turn)), ("@details", details), ("@created", turn.CreatedAt.ToUnixTimeMilliseconds()));
-                await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
+            await InsertTurnsAsync(connection, transaction, sessionId, turns, cancellationToken).ConfigureAwait(false);
             await attempt.CommitAsync(transaction, cancellationToken).ConfigureAwait(false);
             return 0;
         }, cancellationToken);
+
+    Task<bool> ISessionStore.AppendTurnsOnceAsync(string sessionId, IReadOnlyList<TurnView> turns, StoredIdempotencyKey key, CancellationToken cancellationToken) =>
+        WithConnection(async (connection, attempt) =>
+        {
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            // The key first: a concurrent insert of the same key waits for this transaction, then inserts nothing.
+            if (!await TryInsertKeyAsync(connection, transaction, key, cancellationToken).ConfigureAwait(false)) return false;
+            await InsertTurnsAsync(connection, transaction, sessionId, turns, cancellationToken).ConfigureAwait(false);
+            await attempt.CommitAsync(transaction, cancellationToken).ConfigureAwait(false);
+            return true;
+        }, cancellationToken);
+
+    Task<bool> ISessionStore.CreateSessionOnceAsync(StoredSession session, StoredIdempotencyKey key, CancellationToken cancellationToken) =>
+        WithConnection(async (connection, attempt) =>
+        {
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            if (!await TryInsertKeyAsync(connection, transaction, key, cancellationToken).ConfigureAwait(false)) return false;
+            await using (var command = PostgresSchema.Command(connection, transaction, "INSERT INTO sessions (id, owner, created_at) VALUES (@id, @owner, @created)",
+                ("@id", session.Id), ("@owner", session.Owner), ("@created", session.CreatedAt.ToUnixTimeMilliseconds())))
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await attempt.CommitAsync(transaction, cancellationToken).ConfigureAwait(false);
+            return true;
+        }, cancellationToken);
+
+    Task<StoredIdempotencyKey?> ISessionStore.GetIdempotencyKeyAsync(string owner, string key, CancellationToken cancellationToken) =>
+        WithConnection(async (connection, _) =>
+        {
+            await using var command = PostgresSchema.Command(connection, null, StoredRows.SelectKeySql, ("@owner", owner), ("@key", key));
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? StoredRows.ReadKey(reader, owner, key) : null;
+        }, cancellationToken);
+
+    Task<IReadOnlyList<StoredSession>> ISessionStore.ListSessionsAsync(string owner, int limit, SessionCursor? after, CancellationToken cancellationToken) =>
+        WithConnection<IReadOnlyList<StoredSession>>(async (connection, _) =>
+        {
+            await using var command = PostgresSchema.Command(connection, null, StoredRows.ListSessionsSql(after is not null),
+                StoredRows.ListParameters(owner, limit, after));
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            var sessions = new List<StoredSession>();
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                sessions.Add(new StoredSession(reader.GetString(0), owner, DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1))));
+            return sessions;
+        }, cancellationToken);
+
+    private static async Task InsertTurnsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sessionId, IReadOnlyList<TurnView> turns,
+        CancellationToken cancellationToken)
+    {
+        foreach (var turn in turns)
+        {
+            await using var insert = PostgresSchema.Command(connection, transaction, StoredRows.InsertTurnSql, StoredRows.TurnParameters(sessionId, turn));
+            await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<bool> TryInsertKeyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, StoredIdempotencyKey key, CancellationToken cancellationToken)
+    {
+        await using var insert = PostgresSchema.Command(connection, transaction, StoredRows.InsertKeySql, StoredRows.KeyParameters(key));
+        return await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+    }
 
     Task ISessionStore.AddImageAsync(string sessionId, StoredImage image, string? fileName, int nextTurnIndex, CancellationToken cancellationToken) =>
         WithConnection(async (connection, attempt) =>

@@ -65,7 +65,7 @@ public sealed class SqliteSessionStore : ISessionStore
         await using (var select = Command(connection, transaction, "SELECT image_id FROM session_images WHERE session_id = @id", ("@id", sessionId)))
         await using (var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) imageIds.Add(reader.GetString(0));
-        foreach (var sql in new[] { "DELETE FROM turns WHERE session_id = @id", "DELETE FROM session_images WHERE session_id = @id", "DELETE FROM sessions WHERE id = @id" })
+        foreach (var sql in new[] { "DELETE FROM turns WHERE session_id = @id", "DELETE FROM idempotency_keys WHERE session_id = @id", "DELETE FROM session_images WHERE session_id = @id", "DELETE FROM sessions WHERE id = @id" })
         {
             await using var delete = Command(connection, transaction, sql, ("@id", sessionId));
             await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -97,16 +97,67 @@ public sealed class SqliteSessionStore : ISessionStore
     {
         await using var connection = Connect();
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await InsertTurnsAsync(connection, transaction, sessionId, turns, cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    async Task<bool> ISessionStore.AppendTurnsOnceAsync(string sessionId, IReadOnlyList<TurnView> turns, StoredIdempotencyKey key, CancellationToken cancellationToken)
+    {
+        await using var connection = Connect();
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        if (!await TryInsertKeyAsync(connection, transaction, key, cancellationToken).ConfigureAwait(false)) return false; // rolled back on dispose
+        await InsertTurnsAsync(connection, transaction, sessionId, turns, cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    async Task<bool> ISessionStore.CreateSessionOnceAsync(StoredSession session, StoredIdempotencyKey key, CancellationToken cancellationToken)
+    {
+        await using var connection = Connect();
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        if (!await TryInsertKeyAsync(connection, transaction, key, cancellationToken).ConfigureAwait(false)) return false;
+        await using (var command = Command(connection, transaction, "INSERT INTO sessions (id, owner, created_at) VALUES (@id, @owner, @created)",
+            ("@id", session.Id), ("@owner", session.Owner), ("@created", session.CreatedAt.ToUnixTimeMilliseconds())))
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    async Task<StoredIdempotencyKey?> ISessionStore.GetIdempotencyKeyAsync(string owner, string key, CancellationToken cancellationToken)
+    {
+        await using var connection = Connect();
+        await using var command = Command(connection, null, StoredRows.SelectKeySql, ("@owner", owner), ("@key", key));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? StoredRows.ReadKey(reader, owner, key) : null;
+    }
+
+    async Task<IReadOnlyList<StoredSession>> ISessionStore.ListSessionsAsync(string owner, int limit, SessionCursor? after, CancellationToken cancellationToken)
+    {
+        await using var connection = Connect();
+        await using var command = Command(connection, null, StoredRows.ListSessionsSql(after is not null),
+            StoredRows.ListParameters(owner, limit, after));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var sessions = new List<StoredSession>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            sessions.Add(new StoredSession(reader.GetString(0), owner, DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1))));
+        return sessions;
+    }
+
+    private static async Task InsertTurnsAsync(SqliteConnection connection, SqliteTransaction transaction, string sessionId, IReadOnlyList<TurnView> turns,
+        CancellationToken cancellationToken)
+    {
         foreach (var turn in turns)
         {
-            var details = StoredRows.DetailsJson(turn);
-            await using var insert = Command(connection, transaction,
-                "INSERT INTO turns (session_id, idx, role, text, image_ids, details, created_at) VALUES (@session, @idx, @role, @text, @images, @details, @created)",
-                ("@session", sessionId), ("@idx", turn.Index), ("@role", turn.Role), ("@text", turn.Text),
-                ("@images", StoredRows.ImageIdsJson(turn)), ("@details", details), ("@created", turn.CreatedAt.ToUnixTimeMilliseconds()));
+            await using var insert = Command(connection, transaction, StoredRows.InsertTurnSql, StoredRows.TurnParameters(sessionId, turn));
             await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Records the key unless the owner has it already (then false: the caller rolls back).</summary>
+    private static async Task<bool> TryInsertKeyAsync(SqliteConnection connection, SqliteTransaction transaction, StoredIdempotencyKey key, CancellationToken cancellationToken)
+    {
+        await using var insert = Command(connection, transaction, StoredRows.InsertKeySql, StoredRows.KeyParameters(key));
+        return await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
     }
 
     async Task ISessionStore.AddImageAsync(string sessionId, StoredImage image, string? fileName, int nextTurnIndex, CancellationToken cancellationToken)

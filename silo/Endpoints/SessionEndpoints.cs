@@ -13,32 +13,89 @@ using VLOrleans.Silo.Security;
 namespace VLOrleans.Silo.Endpoints;
 
 /// <summary>
-/// The session REST API (<c>/api/v1/sessions</c>): create, read, delete, upload images, ask — each a call to the
-/// session's grain (<see cref="IChatSessionGrain"/>). Every route acts as the caller's owner (<see cref="ApiKeys"/>):
-/// another key's session is 404. Errors are exceptions mapped once by
-/// <see cref="ProblemMapping"/> (session_not_found 404, session_busy 409, image rejections 422/413, queue_full 429,
-/// invalid_request 400, image_not_found 404).
+/// The session REST API (<c>/api/v1/sessions</c>): create, list, read, delete, upload and fetch images, ask, cancel —
+/// each a call to the session's grain (<see cref="IChatSessionGrain"/>; the listing to <see cref="ISessionDirectoryGrain"/>).
+/// Every route acts as the caller's owner (<see cref="ApiKeys"/>): another key's session is 404. Creation and asks take
+/// an <c>Idempotency-Key</c> header (<see cref="IdempotencyKeys"/>). Errors are exceptions mapped once by
+/// <see cref="ProblemMapping"/> (session_not_found 404, session_busy 409, turn_cancelled 409, image rejections 422/413,
+/// idempotency_key_reused 422, queue_full 429, invalid_request 400, image_not_found 404).
 /// </summary>
 public static class SessionEndpoints
 {
     public static IEndpointRouteBuilder MapSessionEndpoints(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/v1/sessions");
-        group.MapPost("/", CreateSession);
-        group.MapGet("/{id}", GetSession);
-        group.MapDelete("/{id}", DeleteSession);
-        group.MapPost("/{id}/images", UploadImage);
-        group.MapPost("/{id}/messages", Ask);
+        var group = app.MapGroup("/api/v1/sessions").WithTags("Sessions");
+        group.MapPost("/", CreateSession).WithSessionDocs("Creates a chat session (Idempotency-Key: a retry returns the same session).", 422);
+        group.MapGet("/", ListSessions).WithSessionDocs("This API key's sessions, newest first, paged by limit and cursor.", 400);
+        group.MapGet("/{id}", GetSession).WithSessionDocs("A session's turns (with usage, timings and boxes) and images.", 404);
+        group.MapDelete("/{id}", DeleteSession).WithSessionDocs("Deletes a session, its turns and its image links.", 404, 409);
+        group.MapPost("/{id}/images", UploadImage).Accepts<IFormFile>("multipart/form-data", "application/octet-stream", "image/jpeg", "image/png", "image/webp", "image/gif", "image/bmp")
+            .WithSessionDocs("Uploads an image (multipart file or raw body); it is encoded now.", 400, 404, 413, 422, 503);
+        group.MapGet("/{id}/images/{imageId}", GetImage).Produces(StatusCodes.Status304NotModified)
+            .WithSessionDocs("An image's stored bytes (immutable: ETag, long cache lifetime).", 404);
+        group.MapPost("/{id}/messages", Ask).Produces<AskEvent>(StatusCodes.Status200OK, "text/event-stream")
+            .WithSessionDocs("Asks a question: the stored turn as JSON, or with stream: true Server-Sent Events (Idempotency-Key: a retry replays the turn).",
+                400, 404, 409, 422, 429, 503);
+        group.MapPost("/{id}/cancel", CancelTurn).WithSessionDocs("Stops the session's running answer, from any connection; nothing is stored.", 404);
         return app;
     }
 
-    /// <summary><c>POST /api/v1/sessions</c> → 201 <c>{"id": …}</c>.</summary>
+    /// <summary>The OpenAPI description of a session route: its summary and its problem+json refusals (401 when API keys are on).</summary>
+    private static RouteHandlerBuilder WithSessionDocs(this RouteHandlerBuilder route, string summary, params int[] problems)
+    {
+        route.WithSummary(summary).ProducesProblem(StatusCodes.Status401Unauthorized);
+        foreach (var status in problems) route.ProducesProblem(status);
+        return route;
+    }
+
+    /// <summary><c>POST /api/v1/sessions</c> → 201 <c>{"id": …}</c>; with an Idempotency-Key the session that key made, if any.</summary>
     public static async Task<Created<SessionCreated>> CreateSession(HttpContext context, IGrainFactory grains, ApiKeys keys)
     {
+        var owner = Owner(context, keys);
+        var claim = IdempotencyKeys.Read(context.Request, "POST /api/v1/sessions");
         var id = SessionIds.New();
-        await grains.GetGrain<IChatSessionGrain>(id).CreateAsync(Owner(context, keys), context.RequestAborted);
+        var grain = grains.GetGrain<IChatSessionGrain>(id);
+        if (claim is null) await grain.CreateAsync(owner, context.RequestAborted);
+        else id = await grain.CreateAsync(owner, claim, context.RequestAborted);
         return TypedResults.Created($"/api/v1/sessions/{id}", new SessionCreated(id));
     }
+
+    /// <summary><c>GET /api/v1/sessions?limit=20&amp;cursor=…</c> → <c>{"sessions": [{"id", "created_at"}], "next_cursor"}</c>, newest first.</summary>
+    public static async Task<Ok<SessionPage>> ListSessions(HttpContext context, IGrainFactory grains, ApiKeys keys, string? limit = null, string? cursor = null)
+    {
+        var owner = Owner(context, keys);
+        var count = 20;
+        if (limit is not null && !int.TryParse(limit, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out count))
+            throw RequestRejectedException.Invalid("limit must be a whole number between 1 and 100.", "limit");
+        if (count is < 1 or > 100) throw RequestRejectedException.Invalid("limit must be a whole number between 1 and 100.", "limit");
+        return TypedResults.Ok(await grains.GetGrain<ISessionDirectoryGrain>(0).ListAsync(owner, count, string.IsNullOrEmpty(cursor) ? null : cursor, context.RequestAborted));
+    }
+
+    /// <summary><c>GET /api/v1/sessions/{id}/images/{imageId}</c> → the bytes as uploaded. The id is the hash of the decoded
+    /// pixels and the first bytes stored under it are kept, so the response never changes: an ETag (a matching
+    /// If-None-Match is 304) and a year's private cache lifetime.</summary>
+    public static async Task<FileContentHttpResult> GetImage(string id, string imageId, HttpContext context, IGrainFactory grains, ApiKeys keys)
+    {
+        var image = await Session(grains, id).GetImageAsync(Owner(context, keys), imageId, context.RequestAborted);
+        // private: behind an API key the bytes are one owner's, so shared caches must not keep them.
+        context.Response.Headers.CacheControl = "private, max-age=31536000, immutable";
+        return TypedResults.File(image.Bytes, ContentTypeOf(image.Facts.Format), entityTag: new Microsoft.Net.Http.Headers.EntityTagHeaderValue($"\"{image.Facts.Id}\""));
+    }
+
+    /// <summary><c>POST /api/v1/sessions/{id}/cancel</c> → <c>{"cancelled": true}</c> when a turn was running (its stream ends
+    /// with turn_cancelled), false when none was.</summary>
+    public static async Task<Ok<CancelResult>> CancelTurn(string id, HttpContext context, IGrainFactory grains, ApiKeys keys) =>
+        TypedResults.Ok(new CancelResult(await Session(grains, id).CancelAsync(Owner(context, keys), context.RequestAborted)));
+
+    private static string ContentTypeOf(string format) => format switch
+    {
+        "jpeg" => "image/jpeg",
+        "png" => "image/png",
+        "webp" => "image/webp",
+        "gif" => "image/gif",
+        "bmp" => "image/bmp",
+        _ => "application/octet-stream",
+    };
 
     /// <summary><c>GET /api/v1/sessions/{id}</c> → the session's turns and images.</summary>
     public static async Task<Ok<SessionView>> GetSession(string id, HttpContext context, IGrainFactory grains, ApiKeys keys) =>
@@ -75,7 +132,9 @@ public static class SessionEndpoints
         var owner = Owner(context, keys);
         var session = Session(grains, id);
         var request = await ReadAskRequestAsync(context.Request, options.Value.Limits.MaxRequestBytes, context.RequestAborted);
-        var events = session.AskAsync(owner, request, context.RequestAborted).GetAsyncEnumerator(context.RequestAborted);
+        var claim = IdempotencyKeys.Read(context.Request, $"POST /api/v1/sessions/{id}/messages", request with { Stream = false });
+        var answer = claim is null ? session.AskAsync(owner, request, context.RequestAborted) : session.AskAsync(owner, request, claim, context.RequestAborted);
+        var events = answer.GetAsyncEnumerator(context.RequestAborted);
         try
         {
             // The first event is awaited before anything is written, so a busy session, a bad image id or a full

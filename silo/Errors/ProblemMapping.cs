@@ -46,6 +46,8 @@ public sealed class ProblemMapping(IProblemDetailsService problems, IOptions<Vlo
         ProblemKind.ImageRejected => (StatusCodes.Status422UnprocessableEntity, code, "Image rejected"),
         ProblemKind.QueueFull => (StatusCodes.Status429TooManyRequests, code, "Server busy"),
         ProblemKind.ModelNotReady => (StatusCodes.Status503ServiceUnavailable, code, "Model not ready"),
+        ProblemKind.TurnCancelled => (StatusCodes.Status409Conflict, code, "Answer cancelled"),
+        ProblemKind.IdempotencyKeyReused => (StatusCodes.Status422UnprocessableEntity, code, "Idempotency-Key reused"),
         ProblemKind.InvalidRequest or ProblemKind.ContextLengthExceeded or ProblemKind.GenerationRejected => (StatusCodes.Status400BadRequest, code, "Request rejected"),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };

@@ -37,6 +37,7 @@ public static class ServiceRegistration
     {
         app.Use(RequestMetricsMiddleware.RecordAsync); // outermost: sees the status the exception handler chose
         app.Use(Logging.RequestLogMiddleware.LogAsync); // outside the exception handler too, for the same reason
+        app.Use(RetryAfterOn503.AddAsync);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.Use(ApiKeys.RequireKeyAsync);

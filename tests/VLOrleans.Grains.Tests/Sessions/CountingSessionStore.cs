@@ -33,5 +33,17 @@ public sealed class CountingSessionStore(ISessionStore inner) : ISessionStore
 
     public Task<IReadOnlyList<StoredImageLink>> GetImagesAsync(string sessionId, CancellationToken cancellationToken = default) => inner.GetImagesAsync(sessionId, cancellationToken);
 
+    public Task<IReadOnlyList<StoredSession>> ListSessionsAsync(string owner, int limit, SessionCursor? after, CancellationToken cancellationToken = default) =>
+        inner.ListSessionsAsync(owner, limit, after, cancellationToken);
+
+    public Task<bool> CreateSessionOnceAsync(StoredSession session, StoredIdempotencyKey key, CancellationToken cancellationToken = default) =>
+        inner.CreateSessionOnceAsync(session, key, cancellationToken);
+
+    public Task<bool> AppendTurnsOnceAsync(string sessionId, IReadOnlyList<TurnView> turns, StoredIdempotencyKey key, CancellationToken cancellationToken = default) =>
+        inner.AppendTurnsOnceAsync(sessionId, turns, key, cancellationToken);
+
+    public Task<StoredIdempotencyKey?> GetIdempotencyKeyAsync(string owner, string key, CancellationToken cancellationToken = default) =>
+        inner.GetIdempotencyKeyAsync(owner, key, cancellationToken);
+
     public ValueTask DisposeAsync() => inner.DisposeAsync();
 }

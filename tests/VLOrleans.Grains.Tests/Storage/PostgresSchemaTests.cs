@@ -13,7 +13,7 @@ public sealed class PostgresSchemaTests : IAsyncLifetime
     private PostgresTestSchema _schema = null!;
 
     // Deliberately not idempotent (no IF NOT EXISTS): running one twice fails, so "applied once" is observable.
-    private static readonly Migration AddNotes = new(2, "notes", ["CREATE TABLE notes (n INTEGER)"]);
+    private static readonly Migration AddNotes = new(3, "notes", ["CREATE TABLE notes (n INTEGER)"]);
 
     public async Task InitializeAsync() => _schema = await PostgresTestSchema.CreateAsync();
 
@@ -33,7 +33,7 @@ public sealed class PostgresSchemaTests : IAsyncLifetime
     {
         await (await PostgresSessionStore.OpenAsync(_schema.ConnectionString)).DisposeAsync();
 
-        Assert.Equal(new long[] { 1 }, await RecordedVersionsAsync());
+        Assert.Equal(new long[] { 1, 2 }, await RecordedVersionsAsync());
         Assert.Equal("BYTEA", ((string)(await _schema.ScalarAsync(
             $"SELECT data_type FROM information_schema.columns WHERE table_schema = '{_schema.Name}' AND table_name = 'images' AND column_name = 'bytes'"))!).ToUpperInvariant());
         Assert.Empty(await MigrateAsync([.. PostgresSchema.Migrations]));
@@ -42,11 +42,11 @@ public sealed class PostgresSchemaTests : IAsyncLifetime
     [Fact]
     public async Task An_upgrade_applies_only_the_new_migration()
     {
-        Assert.Equal([1], await MigrateAsync([.. PostgresSchema.Migrations]));
+        Assert.Equal([1, 2], await MigrateAsync([.. PostgresSchema.Migrations]));
 
-        Assert.Equal([2], await MigrateAsync([.. PostgresSchema.Migrations, AddNotes]));
+        Assert.Equal([3], await MigrateAsync([.. PostgresSchema.Migrations, AddNotes]));
         Assert.Empty(await MigrateAsync([.. PostgresSchema.Migrations, AddNotes]));
-        Assert.Equal(new long[] { 1, 2 }, await RecordedVersionsAsync());
+        Assert.Equal(new long[] { 1, 2, 3 }, await RecordedVersionsAsync());
     }
 
     [Fact]
@@ -56,21 +56,21 @@ public sealed class PostgresSchemaTests : IAsyncLifetime
 
         var applied = (await Task.WhenAll(starts)).SelectMany(v => v).Order();
 
-        Assert.Equal([1, 2], applied);
-        Assert.Equal(new long[] { 1, 2 }, await RecordedVersionsAsync());
+        Assert.Equal([1, 2, 3], applied);
+        Assert.Equal(new long[] { 1, 2, 3 }, await RecordedVersionsAsync());
     }
 
     [Fact]
     public async Task A_failing_migration_leaves_nothing_behind_and_can_be_fixed()
     {
         await MigrateAsync([.. PostgresSchema.Migrations]);
-        var broken = new Migration(2, "broken", ["CREATE TABLE notes (n INTEGER)", "SELECT no_such_function()"]);
+        var broken = new Migration(3, "broken", ["CREATE TABLE notes (n INTEGER)", "SELECT no_such_function()"]);
 
         await Assert.ThrowsAsync<PostgresException>(() => MigrateAsync([.. PostgresSchema.Migrations, broken]));
 
-        Assert.Equal(new long[] { 1 }, await RecordedVersionsAsync());
+        Assert.Equal(new long[] { 1, 2 }, await RecordedVersionsAsync());
         Assert.Equal(DBNull.Value, await _schema.ScalarAsync("SELECT to_regclass('notes')::text"));
-        Assert.Equal([2], await MigrateAsync([.. PostgresSchema.Migrations, AddNotes]));
+        Assert.Equal([3], await MigrateAsync([.. PostgresSchema.Migrations, AddNotes]));
     }
 
     [Fact]
@@ -79,7 +79,7 @@ public sealed class PostgresSchemaTests : IAsyncLifetime
         await MigrateAsync([.. PostgresSchema.Migrations, AddNotes]);
 
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => PostgresSessionStore.OpenAsync(_schema.ConnectionString));
-        Assert.Contains("schema version 2", error.Message);
+        Assert.Contains("schema version 3", error.Message);
     }
 
     [Fact]

@@ -8,7 +8,7 @@ namespace VLOrleans.Grains.Tests.Storage;
 /// What <see cref="ISessionStore"/> promises, checked the same way on every store: one subclass per store opens a
 /// fresh, empty one per test. Expected values are written out here, never read back from the store under test.
 /// </summary>
-public abstract class SessionStoreContract : IAsyncLifetime
+public abstract partial class SessionStoreContract : IAsyncLifetime
 {
     private static readonly DateTimeOffset T0 = DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_000);
 
