@@ -14,7 +14,7 @@ public static class HealthEndpoints
     public static IEndpointRouteBuilder MapHealthEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapGet("/healthz", Alive);
-        app.MapGet("/readyz", Ready);
+        app.MapGet("/readyz", Ready).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         app.MapMetrics();
         app.MapGet("/api/v1/status", Status);
         return app;

@@ -8,6 +8,7 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = ar
 builder.Services.AddVLOrleans(builder.Configuration);
 builder.AddVLOrleansSilo();
 builder.Services.AddWebUi();
+builder.Services.AddApiDocument();
 
 var app = builder.Build();
 app.UseVLOrleans();
@@ -16,6 +17,7 @@ app.MapHealthEndpoints();
 app.MapOpenAiEndpoints();
 app.MapChatEndpoints();
 app.MapSessionEndpoints();
+app.MapApiDocument();
 app.MapHub<SessionHub>("/hubs/chat");
 app.MapDashboard();
 app.Run();

@@ -25,7 +25,8 @@ public static class OpenAiEndpoints
 
     public static IEndpointRouteBuilder MapOpenAiEndpoints(this IEndpointRouteBuilder app)
     {
-        var v1 = app.MapGroup("/v1").AddEndpointFilter(OpenAiErrors.FilterAsync);
+        var v1 = app.MapGroup("/v1").AddEndpointFilter(OpenAiErrors.FilterAsync).WithTags("OpenAI")
+            .WithMetadata([.. new[] { 400, 401, 413, 422, 429, 503 }.Select(status => new ProducesResponseTypeMetadata(status, typeof(OpenAiErrorEnvelope), ["application/json"]))]); // OpenAPI: the error envelope
         v1.MapPost("/chat/completions", CreateChatCompletionAsync);
         v1.MapGet("/models", ListModels);
         return app;

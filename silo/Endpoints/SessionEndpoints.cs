@@ -31,7 +31,8 @@ public static class SessionEndpoints
         group.MapDelete("/{id}", DeleteSession).WithSessionDocs("Deletes a session, its turns and its image links.", 404, 409);
         group.MapPost("/{id}/images", UploadImage).Accepts<IFormFile>("multipart/form-data", "application/octet-stream", "image/jpeg", "image/png", "image/webp", "image/gif", "image/bmp")
             .WithSessionDocs("Uploads an image (multipart file or raw body); it is encoded now.", 400, 404, 413, 422, 503);
-        group.MapGet("/{id}/images/{imageId}", GetImage).Produces(StatusCodes.Status304NotModified)
+        group.MapGet("/{id}/images/{imageId}", GetImage)
+            .Produces(StatusCodes.Status200OK, null, "image/jpeg", "image/png", "image/webp", "image/gif", "image/bmp").Produces(StatusCodes.Status304NotModified)
             .WithSessionDocs("An image's stored bytes (immutable: ETag, long cache lifetime).", 404);
         group.MapPost("/{id}/messages", Ask).Produces<AskEvent>(StatusCodes.Status200OK, "text/event-stream")
             .WithSessionDocs("Asks a question: the stored turn as JSON, or with stream: true Server-Sent Events (Idempotency-Key: a retry replays the turn).",

@@ -33,10 +33,19 @@ public sealed class HealthTests
         var problem = JsonDocument.Parse(await ready.Content.ReadAsStringAsync()).RootElement;
         Assert.Equal("model_not_ready", problem.GetProperty("code").GetString());
         Assert.Contains("/nonexistent/model", problem.GetProperty("detail").GetString());
+        Assert.Equal(TimeSpan.FromSeconds(2), ready.Headers.RetryAfter?.Delta); // every 503 says when to come back (VLO:Limits:RetryAfterSeconds)
 
         using var ask = await http.SendAsync(ApiRequests.Post(ApiRequests.Chat("hi")));
         Assert.Equal(HttpStatusCode.ServiceUnavailable, ask.StatusCode);
         Assert.Equal("model_not_ready", (await ApiRequests.ErrorOfAsync(ask)).GetProperty("code").GetString());
+        Assert.Equal(TimeSpan.FromSeconds(2), ask.Headers.RetryAfter?.Delta);
+        using (var created = await http.PostAsync("/api/v1/sessions", null))
+        {
+            var session = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString();
+            using var sessionAsk = await http.PostAsync($"/api/v1/sessions/{session}/messages", new StringContent("{\"text\": \"hi\"}", System.Text.Encoding.UTF8, "application/json"));
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, sessionAsk.StatusCode);
+            Assert.Equal(TimeSpan.FromSeconds(2), sessionAsk.Headers.RetryAfter?.Delta);
+        }
         Assert.Equal(0, PrometheusSamples.Parse(await http.GetStringAsync("/metrics"))["vlo_model_ready"]);
     }
 }

@@ -55,6 +55,28 @@ export const deleteSession = (id) => request(`/api/v1/sessions/${encodeURICompon
 export const getStatus = () => request("/api/v1/status");
 export const getStatusHistory = () => request("/api/v1/status/history");
 
+const imageUrls = new Map(); // "session/image" → Promise of a blob: URL (the bytes never change: the id is their hash)
+
+/**
+ * A session image as a blob: URL, fetched once per page (GET …/images/{imageId}, with the API key, which an <img src>
+ * could not send). Rejects with ApiError when the server refuses.
+ */
+export function imageUrl(sessionId, imageId) {
+  const cacheKey = `${sessionId}/${imageId}`;
+  if (!imageUrls.has(cacheKey)) {
+    const key = apiKey();
+    const loading = fetch(`/api/v1/sessions/${encodeURIComponent(sessionId)}/images/${encodeURIComponent(imageId)}`, {
+      headers: key ? { Authorization: `Bearer ${key}` } : {},
+    }).then(async (response) => {
+      if (!response.ok) throw new ApiError("image_not_found", `HTTP ${response.status}`, response.status);
+      return URL.createObjectURL(await response.blob());
+    });
+    loading.catch(() => imageUrls.delete(cacheKey)); // a failure is not remembered: the next view tries again
+    imageUrls.set(cacheKey, loading);
+  }
+  return imageUrls.get(cacheKey);
+}
+
 /** Uploads one image file (multipart, keeping its name) → the image's facts and id. */
 export function uploadImage(sessionId, file) {
   const form = new FormData();

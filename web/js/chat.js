@@ -1,5 +1,7 @@
 // The message list: turns from the server, the user's new question, and the answer as it streams in. Assistant
 // text goes through the safe Markdown renderer; user text is shown as plain text (textContent), never as HTML.
+import { imageUrl } from "./api.js";
+import { boxesFigure } from "./boxes.js";
 import { formatMs, formatRate, reasonLines } from "./format.js";
 import { t } from "./i18n.js";
 import { renderMarkdown } from "./markdown.js";
@@ -64,6 +66,14 @@ class Message {
     this.meta.textContent = meta;
     this.meta.hidden = meta === "";
     if (this.imageLabels) this.imageLabels();
+    this.figure?.relabel();
+  }
+
+  /** Draws the answer's boxes over their image (turn.boxes; nothing when there are none). */
+  setBoxes(boxes, imageFor) {
+    this.figure?.remove();
+    this.figure = boxes?.length ? boxesFigure(boxes, imageFor) : null;
+    if (this.figure) this.body.after(this.figure);
   }
 
   setImages(images) {
@@ -73,8 +83,10 @@ class Message {
         const li = element("li", "chip");
         const facts = `${image.file_name ? `${image.file_name} · ` : ""}${(image.format ?? "").toUpperCase()} ${image.width}×${image.height}`;
         if (url) {
+          // A string (a local blob: URL of an upload) or a promise of one (the stored image, fetched from the server).
           const img = element("img");
-          img.src = url;
+          if (typeof url === "string") img.src = url;
+          else url.then((src) => (img.src = src)).catch(() => li.replaceChildren(facts));
           img.alt = facts;
           img.height = 64;
           li.append(img);
@@ -95,9 +107,10 @@ class Message {
 
 /** An answer being streamed: append deltas, then finish, stop or fail. */
 export class AnswerView {
-  constructor(message, scroll) {
+  constructor(message, scroll, imageFor) {
     this.message = message;
     this.scroll = scroll;
+    this.imageFor = imageFor;
     this.deltaCount = 0;
     message.el.classList.add("streaming");
     message.el.dataset.state = "streaming";
@@ -127,6 +140,7 @@ export class AnswerView {
 
   finish(turn) {
     this.message.setText(turn.text);
+    this.message.setBoxes(turn.boxes, this.imageFor);
     this.#end("done", () => turnStats(turn), turn.finish_reason === "length" ? "warn" : "");
   }
 
@@ -154,6 +168,8 @@ function turnStats(turn) {
 
 export class ChatView {
   #messages = [];
+  #images = new Map(); // image id → facts, of the session shown
+  sessionId = null;
 
   constructor({ container, empty }) {
     this.container = container;
@@ -163,8 +179,21 @@ export class ChatView {
   clear() {
     for (const m of this.#messages) m.el.remove();
     this.#messages = [];
+    this.#images = new Map();
+    this.sessionId = null;
     this.empty.hidden = false;
   }
+
+  /** The session new questions go to (its images are fetched from it). */
+  useSession(id) {
+    this.sessionId = id;
+  }
+
+  /** An image of the shown session: its facts and a promise of its URL; null when unknown. */
+  #imageFor = (id) => {
+    const image = this.#images.get(id);
+    return image && this.sessionId ? { image, url: imageUrl(this.sessionId, id) } : null;
+  };
 
   #add(message) {
     this.#messages.push(message);
@@ -183,12 +212,15 @@ export class ChatView {
   /** Shows a session's stored turns (SessionView). */
   showSession(session) {
     this.clear();
+    this.sessionId = session.id;
     const images = new Map(session.images.map((i) => [i.id, i]));
+    this.#images = images;
     for (const turn of session.turns) {
       const message = new Message(turn.role === "user" ? "user" : "assistant");
       message.setText(turn.text);
-      message.setImages(turn.image_ids.filter((id) => images.has(id)).map((id) => ({ image: images.get(id) })));
+      message.setImages(turn.image_ids.filter((id) => images.has(id)).map((id) => ({ image: images.get(id), url: imageUrl(session.id, id) })));
       if (message.role === "assistant") {
+        message.setBoxes(turn.boxes, this.#imageFor);
         message.el.dataset.state = "done";
         message.metaText = () => turnStats(turn);
         message.label();
@@ -198,6 +230,7 @@ export class ChatView {
   }
 
   addQuestion(text, images) {
+    for (const { image } of images) this.#images.set(image.id, image);
     const message = new Message("user");
     message.setText(text);
     message.setImages(images);
@@ -205,7 +238,7 @@ export class ChatView {
   }
 
   startAnswer() {
-    return new AnswerView(this.#add(new Message("assistant")), () => this.scrollToEnd());
+    return new AnswerView(this.#add(new Message("assistant")), () => this.scrollToEnd(), this.#imageFor);
   }
 
   relabel() {

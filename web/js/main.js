@@ -93,6 +93,7 @@ async function send() {
     const images = await attachments.accepted();
     attachments.clear();
     conversations.touch(sessionId, text);
+    chat.useSession(sessionId);
     chat.addQuestion(text, images);
     const answer = chat.startAnswer();
     answerStarted.answer = answer;
@@ -109,6 +110,12 @@ async function send() {
         },
         onError: (error) => {
           const problem = hubProblem(error);
+          // Stopped from elsewhere (another tab's cancel): the same end as pressing Stop here.
+          if (problem.code === "turn_cancelled") {
+            answer.stop();
+            finishAnswer(answerStarted);
+            return;
+          }
           // Right after a Stop the server may still be freeing the previous turn (a few ms): ask again shortly.
           if (problem.code === "session_busy" && retriesLeft > 0 && answer.deltaCount === 0 && answering === answerStarted) {
             setTimeout(() => answering === answerStarted && attempt(retriesLeft - 1), 250);
