@@ -98,7 +98,11 @@ public sealed class ChatTests(WebUiFixture ui)
         await Expect(listed.Locator("button.open")).ToHaveTextAsync("What vehicle is this? Answer briefly.");
         await Expect(page.Locator(".msg")).ToHaveCountAsync(2);
         Assert.Equal(renderedBefore, await page.Locator(".msg.assistant .body").InnerHTMLAsync());
-        await Expect(page.Locator(".msg.user .images .chip")).ToContainTextAsync($"{photo} · JPEG {width}×{height}");
+        // The question's image is a thumbnail again (the stored bytes, GET …/images/{id}), its facts in alt and title.
+        var thumbnail = page.Locator(".msg.user .images .chip img");
+        await Expect(thumbnail).ToHaveAttributeAsync("alt", $"{photo} · JPEG {width}×{height}");
+        await page.WaitForFunctionAsync("() => document.querySelector('.msg.user .images .chip img')?.naturalWidth > 0");
+        Assert.Equal(width, await thumbnail.EvaluateAsync<int>("img => img.naturalWidth"));
 
         // New chat empties the view; picking the conversation from the list brings it back.
         await page.ClickAsync("#new-chat");

@@ -27,6 +27,9 @@ public sealed class WebUiFixture : IAsyncLifetime
 
     public ServerProcess Server => _server ?? throw new InvalidOperationException("not started");
 
+    /// <summary>The server's data folder (its session store, sessions.db, is public state a test may seed).</summary>
+    public string DataFolder => _data;
+
     public HttpClient Http { get; private set; } = null!;
 
     public IBrowser Browser => _browser ?? throw new InvalidOperationException("not started");
