@@ -203,39 +203,8 @@ internal sealed partial class ChatSessionGrain(ISessionStore store, InferenceGra
         return new SessionImage(link.Image, bytes);
     }
 
-    async Task<string> IChatSessionGrain.CreateAsync(string owner, IdempotencyClaim claim, CancellationToken cancellationToken)
-    {
-        if (_session is not null) throw new InvalidOperationException($"session {Id} already exists"); // 128 random bits: a bug, not a collision
-        var session = new StoredSession(Id, owner, Now());
-        if (await store.CreateSessionOnceAsync(session, new StoredIdempotencyKey(owner, claim.Key, claim.Fingerprint, Id, null), cancellationToken))
-        {
-            _session = session;
-            return Id;
-        }
-        // The key made a session before (a retry): that session is the answer, and this activation has nothing to hold.
-        DeactivateOnIdle();
-        var earlier = await store.GetIdempotencyKeyAsync(owner, claim.Key, cancellationToken);
-        if (earlier is { TurnIndex: null } && string.Equals(earlier.Fingerprint, claim.Fingerprint, StringComparison.Ordinal)) return earlier.SessionId;
-        throw KeyReused(claim);
-    }
-
-    /// <summary>The assistant turn <paramref name="earlier"/> stored, if it was made by the same request in this session.</summary>
-    private async Task<TurnView> ReplayAsync(IdempotencyClaim claim, StoredIdempotencyKey earlier, CancellationToken cancellationToken)
-    {
-        if (!string.Equals(earlier.Fingerprint, claim.Fingerprint, StringComparison.Ordinal) || earlier.TurnIndex is not { } index
-            || !string.Equals(earlier.SessionId, Id, StringComparison.Ordinal))
-            throw KeyReused(claim);
-        var turns = await store.GetTurnsAsync(Id, cancellationToken);
-        return turns.FirstOrDefault(t => t.Index == index)
-            ?? throw new InvalidOperationException($"session {Id} has the idempotency key of turn {index} but not the turn");
-    }
-
     private RequestProblemException Cancelled() =>
         new(ProblemKind.TurnCancelled, ProblemCodes.TurnCancelled, $"The answer in session {Id} was stopped by a cancel request; nothing was stored.");
-
-    private static RequestProblemException KeyReused(IdempotencyClaim claim) =>
-        new(ProblemKind.IdempotencyKeyReused, ProblemCodes.IdempotencyKeyReused,
-            $"The Idempotency-Key \"{claim.Key}\" was already used with a different request; send a new key for a new request.");
 
     /// <summary>Prepares the prompt and queues it. When kept turns + question + max_tokens overflow a slot, the oldest
     /// kept turns are left out one by one, so a long conversation keeps working (the question alone must still fit).</summary>

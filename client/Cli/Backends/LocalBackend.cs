@@ -3,7 +3,9 @@ using System.Text;
 using VLOrleans.Engine.Generation;
 using VLOrleans.Engine.Imaging;
 using VLOrleans.Engine.Models;
+using VLOrleans.Engine.Generation.Constraints;
 using VLOrleans.Engine.Text;
+using VLOrleans.Engine.Text.Grounding;
 
 namespace VLOrleans.Cli.Backends;
 
@@ -90,6 +92,7 @@ internal sealed class LocalBackend : IVlBackend
             {
                 generation = ConversationPrompt.Settings(engine.Defaults, settings.MaxTokens ?? new GenerationSettings().MaxTokens,
                     new SamplingOverrides(settings.Temperature, settings.TopP, settings.TopK, settings.Seed), settings.IgnoreEos);
+                if (settings.ResponseSchema is { } schema) generation = generation with { Output = new JsonSchemaOutput(schema, Strict: true) };
             }
             catch (ArgumentException e)
             {
@@ -118,9 +121,22 @@ internal sealed class LocalBackend : IVlBackend
                     _pendingImages.Clear();
                     LastTurn = new TurnSummary(answer.ToString(), done.Reason.ToString().ToLowerInvariant(), done.Usage.PromptTokens,
                         done.Usage.ReusedPromptTokens, done.Usage.CompletionTokens, done.Timings.TimeToFirstToken.TotalMilliseconds,
-                        done.Timings.DecodeTokensPerSecond(done.Usage.CompletionTokens));
+                        done.Timings.DecodeTokensPerSecond(done.Usage.CompletionTokens), Boxes(answer.ToString(), images));
                 }
             }
+        }
+
+        /// <summary>The answer's grounding boxes on the last image of the prompt (as the server's session turns place
+        /// them), in original-image pixels for this model's family; null when there are none.</summary>
+        private IReadOnlyList<AnswerBox>? Boxes(string answer, IReadOnlyList<PreparedImage> images)
+        {
+            if (images.Count == 0) return null;
+            var items = GroundingParser.Parse(answer);
+            if (items.Count == 0) return null;
+            var image = images[^1];
+            var frame = GroundingFrame.FromGrid(image.Facts.OriginalWidth, image.Facts.OriginalHeight, image.Grid, engine.Package.Config.Vision.PatchSize);
+            return [.. GroundingConverter.ToPixels(items, GroundingCoordinateSpaces.Of(engine.Family), frame)
+                .Select(b => new AnswerBox(image.Facts.ContentHash, b.Kind == GroundingKind.Point, b.Label, b.X1, b.Y1, b.X2, b.Y2))];
         }
 
         public Task<IReadOnlyList<(string Role, string Text)>> ListTurnsAsync(CancellationToken cancellationToken) =>

@@ -120,6 +120,7 @@ internal sealed class RemoteBackend(Uri server, string? apiKey, bool deleteSessi
 
         private static TurnSummary Summarise(TurnView turn) => new(turn.Text, turn.FinishReason ?? "?",
             turn.Usage?.PromptTokens ?? 0, turn.Usage?.CachedPromptTokens ?? 0, turn.Usage?.CompletionTokens ?? 0,
-            turn.Timings?.TimeToFirstTokenMs ?? 0, turn.Timings?.TokensPerSecond ?? 0);
+            turn.Timings?.TimeToFirstTokenMs ?? 0, turn.Timings?.TokensPerSecond ?? 0,
+            turn.Boxes?.Select(b => new AnswerBox(b.ImageId, b.Kind == "point", b.Label, b.X1, b.Y1, b.X2, b.Y2)).ToArray());
     }
 }

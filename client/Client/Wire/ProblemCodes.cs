@@ -14,7 +14,9 @@ public static class ProblemCodes
     public const string InvalidRequest = "invalid_request";           // 400
     public const string BodyTooLarge = "body_too_large";              // 413
     public const string Unauthorized = "unauthorized";                // 401
-    public const string ModelNotReady = "model_not_ready";            // 503
+    public const string ModelNotReady = "model_not_ready";            // 503 + Retry-After
+    public const string TurnCancelled = "turn_cancelled";             // 409: the answer was stopped by POST …/cancel
+    public const string IdempotencyKeyReused = "idempotency_key_reused"; // 422
     // Image rejections use the decoder's reason codes: unsupported_format, corrupt, truncated, too_many_pixels,
     // too_large (413), aspect_ratio, too_small, empty (all 422 unless noted).
 }

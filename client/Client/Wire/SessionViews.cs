@@ -11,7 +11,8 @@ public sealed record SessionView(
     [property: JsonPropertyName("turns")] IReadOnlyList<TurnView> Turns,
     [property: JsonPropertyName("images")] IReadOnlyList<ImageView> Images);
 
-/// <summary>One message of a session. Assistant turns carry usage and timings.</summary>
+/// <summary>One message of a session. Assistant turns carry usage and timings, and the boxes an answer names (Qwen
+/// grounding output) in pixels of the original image.</summary>
 public sealed record TurnView(
     [property: JsonPropertyName("index")] int Index,
     [property: JsonPropertyName("role")] string Role,
@@ -20,7 +21,20 @@ public sealed record TurnView(
     [property: JsonPropertyName("created_at")] DateTimeOffset CreatedAt,
     [property: JsonPropertyName("finish_reason")] string? FinishReason = null,
     [property: JsonPropertyName("usage")] UsageView? Usage = null,
-    [property: JsonPropertyName("timings")] TimingsView? Timings = null);
+    [property: JsonPropertyName("timings")] TimingsView? Timings = null,
+    [property: JsonPropertyName("boxes"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<BoxView>? Boxes = null);
+
+/// <summary>A box (<see cref="Kind"/> "box") or a point ("point": x2 = x1, y2 = y1) an answer names, in pixels of the
+/// original upright image <see cref="ImageId"/>; <see cref="WasClamped"/>: the model wrote a value outside the image.</summary>
+public sealed record BoxView(
+    [property: JsonPropertyName("image_id")] string ImageId,
+    [property: JsonPropertyName("kind")] string Kind,
+    [property: JsonPropertyName("label")] string? Label,
+    [property: JsonPropertyName("x1")] double X1,
+    [property: JsonPropertyName("y1")] double Y1,
+    [property: JsonPropertyName("x2")] double X2,
+    [property: JsonPropertyName("y2")] double Y2,
+    [property: JsonPropertyName("clamped")] bool WasClamped);
 
 /// <summary>An image of a session: its id (the content hash of its decoded pixels) and what the decoder learned.</summary>
 public sealed record ImageView(

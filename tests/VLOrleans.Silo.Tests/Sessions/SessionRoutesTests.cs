@@ -28,8 +28,8 @@ public sealed class KeyedServerFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        A.Dispose();
-        B.Dispose();
+        A?.Dispose();
+        B?.Dispose();
         if (_server is not null) await _server.DisposeAsync();
         try { Directory.Delete(_data, recursive: true); } catch (IOException) { }
     }
