@@ -45,6 +45,20 @@ public sealed class ChatSession
             HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Stops the session's running answer, whichever connection streams it (that stream then ends with the
+    /// problem code <c>turn_cancelled</c>; nothing is stored). Returns whether an answer was running.</summary>
+    public async Task<bool> CancelAsync(CancellationToken cancellationToken = default) =>
+        (await _sender.SendForJsonAsync<CancelResult>(() => new HttpRequestMessage(HttpMethod.Post, $"{Path}/cancel"), RetrySafety.Idempotent,
+            cancellationToken).ConfigureAwait(false)).Cancelled;
+
+    /// <summary>An image of the session as uploaded (its bytes never change: the id is the hash of its pixels).</summary>
+    public async Task<byte[]> GetImageBytesAsync(string imageId, CancellationToken cancellationToken = default)
+    {
+        using var response = await _sender.SendAsync(() => new HttpRequestMessage(HttpMethod.Get, $"{Path}/images/{Uri.EscapeDataString(imageId)}"),
+            RetrySafety.Idempotent, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+        return await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>
     /// Uploads an image; it is attached to the next question (unless that names its images). Returns what the decoder
     /// learned, and the image id (the hash of its pixels). Retried on transient failures: the server stores images by

@@ -25,7 +25,7 @@ public static class SessionEndpoints
     public static IEndpointRouteBuilder MapSessionEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1/sessions").WithTags("Sessions");
-        group.MapPost("/", CreateSession).WithSessionDocs("Creates a chat session (Idempotency-Key: a retry returns the same session).", 422);
+        group.MapPost("/", CreateSession).WithSessionDocs("Creates a chat session (Idempotency-Key: a retry returns the same session).", 400, 422);
         group.MapGet("/", ListSessions).WithSessionDocs("This API key's sessions, newest first, paged by limit and cursor.", 400);
         group.MapGet("/{id}", GetSession).WithSessionDocs("A session's turns (with usage, timings and boxes) and images.", 404);
         group.MapDelete("/{id}", DeleteSession).WithSessionDocs("Deletes a session, its turns and its image links.", 404, 409);
@@ -36,7 +36,7 @@ public static class SessionEndpoints
             .WithSessionDocs("An image's stored bytes (immutable: ETag, long cache lifetime).", 404);
         group.MapPost("/{id}/messages", Ask).Produces<AskEvent>(StatusCodes.Status200OK, "text/event-stream")
             .WithSessionDocs("Asks a question: the stored turn as JSON, or with stream: true Server-Sent Events (Idempotency-Key: a retry replays the turn).",
-                400, 404, 409, 422, 429, 503);
+                400, 404, 409, 413, 422, 429, 503);
         group.MapPost("/{id}/cancel", CancelTurn).WithSessionDocs("Stops the session's running answer, from any connection; nothing is stored.", 404);
         return app;
     }

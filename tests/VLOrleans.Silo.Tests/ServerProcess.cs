@@ -50,7 +50,16 @@ public sealed class ServerProcess : IAsyncDisposable
         process.ErrorDataReceived += (_, e) => server.Keep(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        await server.WaitUntilAliveAsync(TimeSpan.FromSeconds(60), cancellationToken);
+        try
+        {
+            // Generous: on a loaded 2-core machine a cold start (JIT, Orleans, the model) has taken over a minute.
+            await server.WaitUntilAliveAsync(TimeSpan.FromSeconds(180), cancellationToken);
+        }
+        catch
+        {
+            await server.DisposeAsync(); // a server that never answered must not outlive the test
+            throw;
+        }
         return server;
     }
 

@@ -11,3 +11,6 @@ public sealed record SessionCreated([property: JsonPropertyName("id")] string Id
 public sealed record AskAnswer(
     [property: JsonPropertyName("session_id")] string SessionId,
     [property: JsonPropertyName("turn")] TurnView Turn);
+
+/// <summary>The answer to <c>POST /api/v1/sessions/{id}/cancel</c>.</summary>
+public sealed record CancelResult([property: JsonPropertyName("cancelled")] bool Cancelled);

@@ -35,7 +35,7 @@ public sealed partial class OpenApiDocumentTests(TinyServerFixture fixture)
         var document = await DocumentAsync();
 
         var ask = document.GetProperty("paths").GetProperty("/api/v1/sessions/{id}/messages").GetProperty("post").GetProperty("responses");
-        Assert.Equal(["200", "400", "401", "404", "409", "422", "429", "503"], ask.EnumerateObject().Select(r => r.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(["200", "400", "401", "404", "409", "413", "422", "429", "503"], ask.EnumerateObject().Select(r => r.Name).Order(StringComparer.Ordinal));
         var schema = ask.GetProperty("409").GetProperty("content").GetProperty("application/problem+json").GetProperty("schema").GetProperty("$ref").GetString();
         Assert.Equal("#/components/schemas/ProblemDetails", schema);
         var problem = document.GetProperty("components").GetProperty("schemas").GetProperty("ProblemDetails").GetProperty("properties");
