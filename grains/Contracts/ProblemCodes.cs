@@ -13,6 +13,9 @@ public static class ProblemCodes
     public const string BodyTooLarge = "body_too_large";              // 413
     public const string Unauthorized = "unauthorized";                // 401
     public const string ModelNotReady = "model_not_ready";            // 503
+    public const string StoreUnavailable = "store_unavailable";       // 503 + Retry-After (retryable)
+    public const string GenerationFailed = "generation_failed";       // 500
+    public const string RateLimited = "rate_limited";                 // 429 + Retry-After (per API key)
     // Image rejections use the decoder's reason codes: unsupported_format, corrupt, truncated, too_many_pixels,
     // too_large (413), aspect_ratio, too_small, empty (all 422 unless noted).
 }

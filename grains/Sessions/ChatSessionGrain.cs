@@ -91,7 +91,7 @@ internal sealed partial class ChatSessionGrain(ISessionStore store, InferenceGra
         {
             prepared = await inference.Engine.PrepareImageAsync(bytes, cancellationToken);
         }
-        catch (Exception e) when (SessionProblems.Translate(e) is { } problem)
+        catch (Exception e) when (SessionProblems.AtBoundary(e) is { } problem)
         {
             throw problem;
         }
@@ -104,7 +104,11 @@ internal sealed partial class ChatSessionGrain(ISessionStore store, InferenceGra
         return view;
     }
 
-    async IAsyncEnumerable<AskEvent> IChatSessionGrain.AskAsync(string owner, AskRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
+    // Every failure of a turn crosses to the caller translated (SessionProblems.AtBoundary): no engine type may.
+    IAsyncEnumerable<AskEvent> IChatSessionGrain.AskAsync(string owner, AskRequest request, CancellationToken cancellationToken) =>
+        SessionProblems.AtBoundary(AnswerAsync(owner, request, cancellationToken), cancellationToken);
+
+    private async IAsyncEnumerable<AskEvent> AnswerAsync(string owner, AskRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         Session(owner);
         if (_answering) throw new SessionBusyException(Id);
@@ -116,6 +120,7 @@ internal sealed partial class ChatSessionGrain(ISessionStore store, InferenceGra
             var startedAt = Now();
             using var generation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var (turn, stream) = await StartTurnAsync(request, generation.Token, cancellationToken);
+            yield return new AskAccepted();
             var answer = new StringBuilder();
             GenerationCompleted? done = null;
             try
