@@ -105,15 +105,8 @@ public static class SessionEndpoints
     {
         if (request.ContentLength > maxBytes) throw new BadHttpRequestException($"The request is larger than the limit of {maxBytes} bytes.", StatusCodes.Status413PayloadTooLarge);
         if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = maxBytes;
-        try
-        {
-            return await JsonSerializer.DeserializeAsync<AskRequest>(request.Body, cancellationToken: cancellationToken)
-                ?? throw RequestRejectedException.Invalid("The request body must be a JSON object with a \"text\".");
-        }
-        catch (JsonException e)
-        {
-            throw RequestRejectedException.Invalid($"The request body is not a valid question: {e.Message}");
-        }
+        // Read like every other JSON body (BoundedJson), so a refusal names the field as the client wrote it.
+        return await BoundedJson.ReadAsync<AskRequest>(request, maxBytes, null, cancellationToken);
     }
 
     /// <summary>The session's grain; an id that cannot name a session is not found before any grain is activated for it.</summary>
