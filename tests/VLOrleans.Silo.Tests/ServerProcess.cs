@@ -61,7 +61,8 @@ public sealed class ServerProcess : IAsyncDisposable
         process.ErrorDataReceived += (_, e) => server.Keep(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        await server.WaitUntilAliveAsync(TimeSpan.FromSeconds(60), cancellationToken);
+        // A launcher (a private mount namespace, strace) adds its own start-up: a generous bound for a loaded machine.
+        await server.WaitUntilAliveAsync(TimeSpan.FromSeconds(launcher is null ? 60 : 180), cancellationToken);
         return server;
     }
 
@@ -87,7 +88,7 @@ public sealed class ServerProcess : IAsyncDisposable
             catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested) { }
             await Task.Delay(200, cancellationToken);
         }
-        throw new TimeoutException($"server at {BaseAddress} did not answer /healthz within {timeout}");
+        throw new TimeoutException($"server at {BaseAddress} did not answer /healthz within {timeout}:\n{RecentOutput}");
     }
 
     private static int FreeLoopbackPort()
