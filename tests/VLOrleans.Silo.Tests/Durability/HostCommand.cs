@@ -24,10 +24,6 @@ internal static class HostCommand
         return output;
     }
 
-    /// <summary>In <paramref name="pid"/>'s mount namespace: <c>mount -o remount,bind,ro|rw <paramref name="folder"/></c>.</summary>
-    public static Task<string> RemountAsync(int pid, string folder, bool readOnly) =>
-        MustRunAsync("nsenter", "-t", pid.ToString(System.Globalization.CultureInfo.InvariantCulture), "-m", "mount", "-o", $"remount,bind,{(readOnly ? "ro" : "rw")}", folder);
-
     /// <summary>A launcher for <see cref="ServerProcess"/>: a private mount namespace (<c>unshare -m</c>) in which each of
     /// <paramref name="folders"/> is bind-mounted onto itself — read-only when <paramref name="readOnly"/> — before the
     /// server starts in <paramref name="workingDirectory"/>. The host's mounts are never touched.</summary>
