@@ -32,7 +32,7 @@ test: build
 
 run: build-run
 	@echo "VLOrleans on http://$(HOST):$(PORT) (data: $(DATA); /readyz turns 200 once the model is loaded)"
-	env $$(case "$${VLO_ORT_TELEMETRY:-}" in 1|true) ;; *) echo ORT_DISABLE_TELEMETRY=1 ;; esac) VLO__DataPath="$(DATA)" $(DOTNET) silo/bin/$(CONFIG)/net10.0/VLOrleans.Silo.dll --urls http://$(HOST):$(PORT)
+	env $$(case "$${VLO_ORT_TELEMETRY:-}" in 1|true) ;; *) echo ORT_DISABLE_TELEMETRY=1 ;; esac) DOTNET_EnableDiagnostics=0 DOTNET_CLI_TELEMETRY_OPTOUT=1 VLO__DataPath="$(DATA)" $(DOTNET) silo/bin/$(CONFIG)/net10.0/VLOrleans.Silo.dll --urls http://$(HOST):$(PORT)
 
 format:
 	$(DOTNET) format VLOrleans.sln

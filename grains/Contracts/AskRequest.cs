@@ -41,6 +41,15 @@ public abstract record AskEvent
     [JsonPropertyName("type"), JsonPropertyOrder(-1)] public abstract string Type { get; }
 }
 
+/// <summary>The first event of every answer: the turn passed its checks and is queued on the engine (refusals come
+/// before it). Transports commit their response here — SSE sends its headers, then keep-alives until the first
+/// token — and do not forward it to clients.</summary>
+[GenerateSerializer, Immutable, Alias("vlo.AskAccepted")]
+public sealed record AskAccepted : AskEvent
+{
+    public override string Type => "accepted";
+}
+
 [GenerateSerializer, Immutable, Alias("vlo.AskDelta")]
 public sealed record AskDelta([property: Id(0), JsonPropertyName("text")] string Text) : AskEvent
 {
@@ -53,11 +62,13 @@ public sealed record AskCompleted([property: Id(0), JsonPropertyName("turn")] Tu
     public override string Type => "done";
 }
 
-/// <summary>A streamed answer that failed after it started (SSE <c>error</c> event): the problem code and why.</summary>
+/// <summary>A streamed answer that failed after it started (SSE <c>error</c> event): the problem code, why, and whether
+/// the same request may succeed later (<c>store_unavailable</c>: the answer was streamed but not saved).</summary>
 [GenerateSerializer, Immutable, Alias("vlo.AskFailed")]
 public sealed record AskFailed(
     [property: Id(0), JsonPropertyName("code")] string Code,
-    [property: Id(1), JsonPropertyName("message")] string Message) : AskEvent
+    [property: Id(1), JsonPropertyName("message")] string Message,
+    [property: Id(2), JsonPropertyName("retryable")] bool Retryable = false) : AskEvent
 {
     public override string Type => "error";
 }

@@ -67,6 +67,12 @@ public enum ProblemKind
 
     /// <summary>An Idempotency-Key came back with a different request (422, code <c>idempotency_key_reused</c>).</summary>
     IdempotencyKeyReused,
+    /// <summary>The session store cannot be written or read right now (503 with Retry-After, code <c>store_unavailable</c>):
+    /// a database outage, a full or read-only disk. Retryable; nothing already stored is affected.</summary>
+    StoreUnavailable,
+
+    /// <summary>The engine failed while answering (500, code <c>generation_failed</c>): an internal fault, not the request's.</summary>
+    GenerationFailed,
 }
 
 /// <summary>

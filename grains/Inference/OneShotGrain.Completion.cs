@@ -22,7 +22,11 @@ internal sealed partial class OneShotGrain
     // activation: while one runs (between two of its steps too), the activation must not be collected.
     private int _streaming;
 
-    async IAsyncEnumerable<CompletionItem> IOneShotGrain.CompleteAsync(CompletionRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
+    // Failures cross to the caller translated (SessionProblems.AtBoundary): no engine type may.
+    IAsyncEnumerable<CompletionItem> IOneShotGrain.CompleteAsync(CompletionRequest request, CancellationToken cancellationToken) =>
+        SessionProblems.AtBoundary(CompleteCoreAsync(request, cancellationToken), cancellationToken);
+
+    private async IAsyncEnumerable<CompletionItem> CompleteCoreAsync(CompletionRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         // The generation stops when the caller cancels, and also when it merely stops enumerating (Orleans then disposes
         // this iterator without cancelling the token): either way the slot is freed at once.
@@ -94,7 +98,7 @@ internal sealed partial class OneShotGrain
         }
         catch (ArgumentException e) // only the sampling validation throws here: a request value out of range
         {
-            throw SessionProblems.Invalid(e.Message);
+            throw SessionProblems.InvalidSampling(e);
         }
         return settings with { StopStrings = request.StopStrings, Logprobs = request.Logprobs, TopLogprobs = request.TopLogprobs };
     }

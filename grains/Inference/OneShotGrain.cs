@@ -38,7 +38,7 @@ internal sealed partial class OneShotGrain(InferenceGrain inference) : Grain, IO
             }
             throw new OperationCanceledException("the generation ended without a completion", cancellationToken);
         }
-        catch (Exception e) when (SessionProblems.Translate(e) is { } problem)
+        catch (Exception e) when (SessionProblems.AtBoundary(e) is { } problem)
         {
             throw problem;
         }

@@ -83,7 +83,7 @@ internal sealed partial class ChatSessionGrain
         catch (ArgumentException e)
         {
             // Only the request's own sampling values are validated here: a bad one is the caller's error (400).
-            throw SessionProblems.Invalid(e.Message);
+            throw SessionProblems.InvalidSampling(e);
         }
     }
 }

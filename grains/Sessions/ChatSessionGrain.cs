@@ -96,7 +96,7 @@ internal sealed partial class ChatSessionGrain(ISessionStore store, InferenceGra
         {
             prepared = await inference.Engine.PrepareImageAsync(bytes, cancellationToken);
         }
-        catch (Exception e) when (SessionProblems.Translate(e) is { } problem)
+        catch (Exception e) when (SessionProblems.AtBoundary(e) is { } problem)
         {
             throw problem;
         }
@@ -109,11 +109,12 @@ internal sealed partial class ChatSessionGrain(ISessionStore store, InferenceGra
         return view;
     }
 
+    // Every failure of a turn crosses to the caller translated (SessionProblems.AtBoundary): no engine type may.
     IAsyncEnumerable<AskEvent> IChatSessionGrain.AskAsync(string owner, AskRequest request, CancellationToken cancellationToken) =>
-        AnswerAsync(owner, request, null, cancellationToken);
+        SessionProblems.AtBoundary(AnswerAsync(owner, request, null, cancellationToken), cancellationToken);
 
     IAsyncEnumerable<AskEvent> IChatSessionGrain.AskAsync(string owner, AskRequest request, IdempotencyClaim claim, CancellationToken cancellationToken) =>
-        AnswerAsync(owner, request, claim, cancellationToken);
+        SessionProblems.AtBoundary(AnswerAsync(owner, request, claim, cancellationToken), cancellationToken);
 
     private async IAsyncEnumerable<AskEvent> AnswerAsync(string owner, AskRequest request, IdempotencyClaim? claim, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -122,6 +123,7 @@ internal sealed partial class ChatSessionGrain(ISessionStore store, InferenceGra
         {
             // A retry of a question already answered: the stored turn again, nothing generated.
             var stored = await ReplayAsync(claim, earlier, cancellationToken);
+            yield return new AskAccepted();
             if (stored.Text.Length > 0) yield return new AskDelta(stored.Text);
             yield return new AskCompleted(stored);
             yield break;
@@ -146,6 +148,7 @@ internal sealed partial class ChatSessionGrain(ISessionStore store, InferenceGra
             {
                 throw Cancelled();
             }
+            yield return new AskAccepted();
             var answer = new StringBuilder();
             GenerationCompleted? done = null;
             try

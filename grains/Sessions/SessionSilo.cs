@@ -14,6 +14,7 @@ public static class SessionSilo
     {
         silo.Services.AddSingleton(options);
         silo.Services.AddSingleton<ActiveSessions>();
+        silo.AddIncomingGrainCallFilter<GrainBoundaryFilter>(); // no engine or driver exception crosses a grain call
         silo.Configure<GrainCollectionOptions>(collection =>
         {
             collection.ClassSpecificCollectionAge[typeof(ChatSessionGrain).FullName!] = options.IdleTimeout;

@@ -39,24 +39,24 @@ public sealed class SqliteSessionStore : ISessionStore
         return connection;
     }
 
-    async Task ISessionStore.CreateSessionAsync(StoredSession session, CancellationToken cancellationToken)
+    Task ISessionStore.CreateSessionAsync(StoredSession session, CancellationToken cancellationToken) => Guard(async () =>
     {
         await using var connection = Connect();
         await using var command = Command(connection, null, "INSERT INTO sessions (id, owner, created_at) VALUES (@id, @owner, @created)",
             ("@id", session.Id), ("@owner", session.Owner), ("@created", session.CreatedAt.ToUnixTimeMilliseconds()));
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
+    });
 
-    async Task<StoredSession?> ISessionStore.GetSessionAsync(string sessionId, CancellationToken cancellationToken)
+    Task<StoredSession?> ISessionStore.GetSessionAsync(string sessionId, CancellationToken cancellationToken) => Guard<StoredSession?>(async () =>
     {
         await using var connection = Connect();
         await using var command = Command(connection, null, "SELECT owner, created_at FROM sessions WHERE id = @id", ("@id", sessionId));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) return null;
         return new StoredSession(sessionId, reader.GetString(0), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)));
-    }
+    });
 
-    async Task ISessionStore.DeleteSessionAsync(string sessionId, CancellationToken cancellationToken)
+    Task ISessionStore.DeleteSessionAsync(string sessionId, CancellationToken cancellationToken) => Guard(async () =>
     {
         await using var connection = Connect();
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -77,9 +77,9 @@ public sealed class SqliteSessionStore : ISessionStore
             await collect.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-    }
+    });
 
-    async Task<IReadOnlyList<TurnView>> ISessionStore.GetTurnsAsync(string sessionId, CancellationToken cancellationToken)
+    Task<IReadOnlyList<TurnView>> ISessionStore.GetTurnsAsync(string sessionId, CancellationToken cancellationToken) => Guard<IReadOnlyList<TurnView>>(async () =>
     {
         await using var connection = Connect();
         await using var command = Command(connection, null,
@@ -91,17 +91,17 @@ public sealed class SqliteSessionStore : ISessionStore
             turns.Add(StoredRows.ReadTurn(reader));
         }
         return turns;
-    }
+    });
 
-    async Task ISessionStore.AppendTurnsAsync(string sessionId, IReadOnlyList<TurnView> turns, CancellationToken cancellationToken)
+    Task ISessionStore.AppendTurnsAsync(string sessionId, IReadOnlyList<TurnView> turns, CancellationToken cancellationToken) => Guard(async () =>
     {
         await using var connection = Connect();
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await InsertTurnsAsync(connection, transaction, sessionId, turns, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-    }
+    });
 
-    async Task<bool> ISessionStore.AppendTurnsOnceAsync(string sessionId, IReadOnlyList<TurnView> turns, StoredIdempotencyKey key, CancellationToken cancellationToken)
+    Task<bool> ISessionStore.AppendTurnsOnceAsync(string sessionId, IReadOnlyList<TurnView> turns, StoredIdempotencyKey key, CancellationToken cancellationToken) => Guard(async () =>
     {
         await using var connection = Connect();
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -109,9 +109,9 @@ public sealed class SqliteSessionStore : ISessionStore
         await InsertTurnsAsync(connection, transaction, sessionId, turns, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return true;
-    }
+    });
 
-    async Task<bool> ISessionStore.CreateSessionOnceAsync(StoredSession session, StoredIdempotencyKey key, CancellationToken cancellationToken)
+    Task<bool> ISessionStore.CreateSessionOnceAsync(StoredSession session, StoredIdempotencyKey key, CancellationToken cancellationToken) => Guard(async () =>
     {
         await using var connection = Connect();
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -121,17 +121,17 @@ public sealed class SqliteSessionStore : ISessionStore
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return true;
-    }
+    });
 
-    async Task<StoredIdempotencyKey?> ISessionStore.GetIdempotencyKeyAsync(string owner, string key, CancellationToken cancellationToken)
+    Task<StoredIdempotencyKey?> ISessionStore.GetIdempotencyKeyAsync(string owner, string key, CancellationToken cancellationToken) => Guard<StoredIdempotencyKey?>(async () =>
     {
         await using var connection = Connect();
         await using var command = Command(connection, null, StoredRows.SelectKeySql, ("@owner", owner), ("@key", key));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? StoredRows.ReadKey(reader, owner, key) : null;
-    }
+    });
 
-    async Task<IReadOnlyList<StoredSession>> ISessionStore.ListSessionsAsync(string owner, int limit, SessionCursor? after, CancellationToken cancellationToken)
+    Task<IReadOnlyList<StoredSession>> ISessionStore.ListSessionsAsync(string owner, int limit, SessionCursor? after, CancellationToken cancellationToken) => Guard<IReadOnlyList<StoredSession>>(async () =>
     {
         await using var connection = Connect();
         await using var command = Command(connection, null, StoredRows.ListSessionsSql(after is not null),
@@ -141,7 +141,7 @@ public sealed class SqliteSessionStore : ISessionStore
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             sessions.Add(new StoredSession(reader.GetString(0), owner, DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1))));
         return sessions;
-    }
+    });
 
     private static async Task InsertTurnsAsync(SqliteConnection connection, SqliteTransaction transaction, string sessionId, IReadOnlyList<TurnView> turns,
         CancellationToken cancellationToken)
@@ -160,7 +160,7 @@ public sealed class SqliteSessionStore : ISessionStore
         return await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
     }
 
-    async Task ISessionStore.AddImageAsync(string sessionId, StoredImage image, string? fileName, int nextTurnIndex, CancellationToken cancellationToken)
+    Task ISessionStore.AddImageAsync(string sessionId, StoredImage image, string? fileName, int nextTurnIndex, CancellationToken cancellationToken) => Guard(async () =>
     {
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         await using var connection = Connect();
@@ -175,9 +175,9 @@ public sealed class SqliteSessionStore : ISessionStore
             ("@session", sessionId), ("@image", image.Id), ("@file", fileName), ("@next", nextTurnIndex), ("@added", now)))
             await link.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-    }
+    });
 
-    async Task<IReadOnlyList<StoredImageLink>> ISessionStore.GetImagesAsync(string sessionId, CancellationToken cancellationToken)
+    Task<IReadOnlyList<StoredImageLink>> ISessionStore.GetImagesAsync(string sessionId, CancellationToken cancellationToken) => Guard<IReadOnlyList<StoredImageLink>>(async () =>
     {
         await using var connection = Connect();
         await using var command = Command(connection, null,
@@ -191,14 +191,14 @@ public sealed class SqliteSessionStore : ISessionStore
             links.Add(new StoredImageLink(facts with { FileName = reader.IsDBNull(1) ? null : reader.GetString(1) }, reader.GetInt32(2)));
         }
         return links;
-    }
+    });
 
-    async Task<byte[]?> ISessionStore.GetImageBytesAsync(string imageId, CancellationToken cancellationToken)
+    Task<byte[]?> ISessionStore.GetImageBytesAsync(string imageId, CancellationToken cancellationToken) => Guard<byte[]?>(async () =>
     {
         await using var connection = Connect();
         await using var command = Command(connection, null, "SELECT bytes FROM images WHERE id = @id", ("@id", imageId));
         return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as byte[];
-    }
+    });
 
     /// <summary>Number of rows in the images table (tests check content addressing: one row per distinct image).</summary>
     internal long CountImageRows()
@@ -207,6 +207,42 @@ public sealed class SqliteSessionStore : ISessionStore
         using var command = Command(connection, null, "SELECT COUNT(*) FROM images");
         return (long)command.ExecuteScalar()!;
     }
+
+    private static async Task Guard(Func<Task> work) => await Guard(async () =>
+    {
+        await work().ConfigureAwait(false);
+        return true;
+    }).ConfigureAwait(false);
+
+    /// <summary>Runs a store call, turning what a disk failure makes SQLite report (full, read-only, I/O error, cannot
+    /// open, locked past the busy timeout) into <see cref="StoreUnavailableException"/>: the one answer callers map to
+    /// 503 <c>store_unavailable</c>. SQLite rolls the failed transaction back, so what was stored before stays intact.</summary>
+    private static async Task<T> Guard<T>(Func<Task<T>> work)
+    {
+        try
+        {
+            return await work().ConfigureAwait(false);
+        }
+        catch (SqliteException e) when (IsDiskFailure(e))
+        {
+            throw new StoreUnavailableException($"The session store cannot be used right now ({DiskFailure(e)}): {e.Message}", e);
+        }
+    }
+
+    // Primary result codes (the low byte of an extended code): https://www.sqlite.org/rescode.html
+    private const int SqlitePerm = 3, SqliteBusy = 5, SqliteLocked = 6, SqliteReadOnly = 8, SqliteIoError = 10, SqliteFull = 13, SqliteCantOpen = 14;
+
+    private static bool IsDiskFailure(SqliteException e) =>
+        (e.SqliteErrorCode & 0xFF) is SqlitePerm or SqliteBusy or SqliteLocked or SqliteReadOnly or SqliteIoError or SqliteFull or SqliteCantOpen;
+
+    private static string DiskFailure(SqliteException e) => (e.SqliteErrorCode & 0xFF) switch
+    {
+        SqliteFull => "the disk is full",
+        SqliteReadOnly or SqlitePerm => "the store is read-only",
+        SqliteBusy or SqliteLocked => "the store is locked",
+        SqliteCantOpen => "the store file cannot be opened",
+        _ => "a disk I/O error",
+    };
 
     private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? transaction, string sql, params (string Name, object? Value)[] parameters)
     {

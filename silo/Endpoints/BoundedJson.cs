@@ -32,7 +32,7 @@ public static class BoundedJson
         }
         catch (JsonException e)
         {
-            throw RequestRejectedException.Invalid($"The request body is not valid JSON for this endpoint: {e.Message}");
+            throw JsonFieldErrors.Rejected(e, buffer.WrittenSpan); // the field as the client wrote it, never a .NET type
         }
     }
 

@@ -9,6 +9,7 @@ using VLOrleans.Grains.Inference;
 using VLOrleans.Silo.Endpoints.OpenAi;
 using VLOrleans.Silo.Errors;
 using VLOrleans.Silo.Hosting;
+using VLOrleans.Silo.Streaming;
 
 namespace VLOrleans.Silo.Endpoints;
 
@@ -44,7 +45,7 @@ public static class OpenAiEndpoints
         return TypedResults.Ok(new ModelList([new ModelEntry(s.Options.OpenAi.ModelName, created, "vlorleans")]));
     }
 
-    public static async Task<Results<Ok<ChatCompletion>, ServerSentEventsResult<string>>> CreateChatCompletionAsync(HttpContext http, [AsParameters] Services s)
+    public static async Task<Results<Ok<ChatCompletion>, SseResult>> CreateChatCompletionAsync(HttpContext http, [AsParameters] Services s)
     {
         var cancellation = http.RequestAborted;
         var request = await BoundedJson.ReadAsync<ChatCompletionRequest>(http.Request, s.Options.Limits.MaxRequestBytes, Json, cancellation);
@@ -77,7 +78,9 @@ public static class OpenAiEndpoints
         if (request.Stream)
         {
             var logger = http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("VLOrleans.Silo.OpenAi");
-            return TypedResults.ServerSentEvents(StreamChunksAsync(items, id, created, model, request.StreamOptions?.IncludeUsage ?? false, logger, cancellation));
+            // Headers at once, keep-alive comments while the first token is pending (SseResult).
+            return new SseResult(SseFrames.DataOnly(StreamChunksAsync(items, id, created, model, request.StreamOptions?.IncludeUsage ?? false, logger, cancellation)),
+                TimeSpan.FromSeconds(s.Options.Limits.SseKeepAliveSeconds));
         }
 
         await using (items)

@@ -1,5 +1,3 @@
-using System.Net.ServerSentEvents;
-using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -9,6 +7,7 @@ using VLOrleans.Silo.Endpoints.Sessions;
 using VLOrleans.Silo.Errors;
 using VLOrleans.Silo.Hosting;
 using VLOrleans.Silo.Security;
+using VLOrleans.Silo.Streaming;
 
 namespace VLOrleans.Silo.Endpoints;
 
@@ -127,7 +126,7 @@ public static class SessionEndpoints
     /// <c>done</c> event with the turn (or one <c>error</c> event with a problem code). Closing the connection cancels
     /// the generation and frees its slot; nothing is stored for a cancelled turn.
     /// </summary>
-    public static async Task<Results<Ok<AskAnswer>, ServerSentEventsResult<AskEvent>>> Ask(string id, HttpContext context,
+    public static async Task<Results<Ok<AskAnswer>, SseResult>> Ask(string id, HttpContext context,
         IGrainFactory grains, ApiKeys keys, IOptions<VloOptions> options)
     {
         var owner = Owner(context, keys);
@@ -138,8 +137,9 @@ public static class SessionEndpoints
         var events = answer.GetAsyncEnumerator(context.RequestAborted);
         try
         {
-            // The first event is awaited before anything is written, so a busy session, a bad image id or a full
-            // queue still becomes a proper problem response (the checks run when the stream starts).
+            // The first event (AskAccepted: checked and queued) is awaited before anything is written, so a busy
+            // session, a bad image id or a full queue still becomes a proper problem response; the stream's headers
+            // go out right after it, before the first token (SseResult).
             if (!await events.MoveNextAsync()) throw new InvalidOperationException("the session's answer ended without a completion");
             if (!request.Stream)
             {
@@ -150,7 +150,9 @@ public static class SessionEndpoints
                     ? TypedResults.Ok(new AskAnswer(id, done.Turn))
                     : throw new InvalidOperationException("the session's answer ended without a completion");
             }
-            return TypedResults.ServerSentEvents(AsServerSentEvents(events));
+            if (events.Current is not AskAccepted) throw new InvalidOperationException("the session's answer did not start with AskAccepted");
+            var json = context.RequestServices.GetRequiredService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
+            return new SseResult(SessionSse.FramesAsync(events, json), TimeSpan.FromSeconds(options.Value.Limits.SseKeepAliveSeconds));
         }
         catch
         {
@@ -159,42 +161,12 @@ public static class SessionEndpoints
         }
     }
 
-    /// <summary>The answer as SSE items: the already-read first event, the rest, and an <c>error</c> event if it fails midway.</summary>
-    private static async IAsyncEnumerable<SseItem<AskEvent>> AsServerSentEvents(IAsyncEnumerator<AskEvent> events)
-    {
-        await using var _ = events;
-        var hasCurrent = true;
-        while (hasCurrent)
-        {
-            var current = events.Current;
-            yield return new SseItem<AskEvent>(current, current.Type);
-            AskFailed? failure = null;
-            try
-            {
-                hasCurrent = await events.MoveNextAsync();
-            }
-            catch (Exception e) when (e is not OperationCanceledException && ProblemMapping.Classify(e) is { } problem)
-            {
-                failure = new AskFailed(problem.Code, e.Message);
-                hasCurrent = false;
-            }
-            if (failure is not null) yield return new SseItem<AskEvent>(failure, failure.Type);
-        }
-    }
-
     private static async Task<AskRequest> ReadAskRequestAsync(HttpRequest request, long maxBytes, CancellationToken cancellationToken)
     {
         if (request.ContentLength > maxBytes) throw new BadHttpRequestException($"The request is larger than the limit of {maxBytes} bytes.", StatusCodes.Status413PayloadTooLarge);
         if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = maxBytes;
-        try
-        {
-            return await JsonSerializer.DeserializeAsync<AskRequest>(request.Body, cancellationToken: cancellationToken)
-                ?? throw RequestRejectedException.Invalid("The request body must be a JSON object with a \"text\".");
-        }
-        catch (JsonException e)
-        {
-            throw RequestRejectedException.Invalid($"The request body is not a valid question: {e.Message}");
-        }
+        // Read like every other JSON body (BoundedJson), so a refusal names the field as the client wrote it.
+        return await BoundedJson.ReadAsync<AskRequest>(request, maxBytes, null, cancellationToken);
     }
 
     /// <summary>The session's grain; an id that cannot name a session is not found before any grain is activated for it.</summary>

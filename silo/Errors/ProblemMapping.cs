@@ -5,6 +5,7 @@ using VLOrleans.Contracts;
 using VLOrleans.Engine.Generation;
 using VLOrleans.Engine.Imaging;
 using VLOrleans.Grains.Inference;
+using VLOrleans.Grains.Storage;
 using VLOrleans.Silo.Hosting;
 
 namespace VLOrleans.Silo.Errors;
@@ -36,7 +37,9 @@ public sealed class ProblemMapping(IProblemDetailsService problems, IOptions<Vlo
         BadHttpRequestException => (StatusCodes.Status400BadRequest, ProblemCodes.InvalidRequest, "Invalid request"),
         // The worker ended this answer after an internal fault (and went on): a server error, but a known one, so a
         // stream that already started ends with an error event saying so instead of breaking off.
-        InferenceFaultException => (StatusCodes.Status500InternalServerError, "generation_failed", "Generation failed"),
+        InferenceFaultException => Of(ProblemKind.GenerationFailed, ProblemCodes.GenerationFailed),
+        // The store cannot be written (database down, disk full or read-only): retryable, and nothing stored is harmed.
+        StoreUnavailableException => Of(ProblemKind.StoreUnavailable, ProblemCodes.StoreUnavailable),
         _ => null,
     };
 
@@ -48,15 +51,22 @@ public sealed class ProblemMapping(IProblemDetailsService problems, IOptions<Vlo
         ProblemKind.ModelNotReady => (StatusCodes.Status503ServiceUnavailable, code, "Model not ready"),
         ProblemKind.TurnCancelled => (StatusCodes.Status409Conflict, code, "Answer cancelled"),
         ProblemKind.IdempotencyKeyReused => (StatusCodes.Status422UnprocessableEntity, code, "Idempotency-Key reused"),
+        ProblemKind.StoreUnavailable => (StatusCodes.Status503ServiceUnavailable, code, "Session store unavailable"),
+        ProblemKind.GenerationFailed => (StatusCodes.Status500InternalServerError, code, "Generation failed"),
         ProblemKind.InvalidRequest or ProblemKind.ContextLengthExceeded or ProblemKind.GenerationRejected => (StatusCodes.Status400BadRequest, code, "Request rejected"),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
+
+    /// <summary>Whether a client should retry the same request later (the answer then carries <c>Retry-After</c>): a full
+    /// queue, a rate limit, a store that is down.</summary>
+    public static bool IsRetryable(int status, string code) =>
+        status == StatusCodes.Status429TooManyRequests || code == ProblemCodes.StoreUnavailable;
 
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
         if (Classify(exception) is not { } problem) return false;
         context.Response.StatusCode = problem.Status;
-        if (problem.Status == StatusCodes.Status429TooManyRequests)
+        if (IsRetryable(problem.Status, problem.Code))
             context.Response.Headers.RetryAfter = options.Value.Limits.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return await problems.TryWriteAsync(new ProblemDetailsContext
         {

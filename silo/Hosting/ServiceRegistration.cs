@@ -19,6 +19,7 @@ public static class ServiceRegistration
         services.AddSingleton<InferenceGrain>();
         services.AddHostedService<EngineHostedService>();
         services.AddSingleton<ApiKeys>();
+        services.AddPerKeyRateLimiting(); // fairness between API keys (Security/PerKeyRateLimiting.cs)
         services.AddProblemDetails(o => o.CustomizeProblemDetails = Logging.ProblemCodeNote.Record);
         services.AddExceptionHandler<ProblemMapping>();
         services.AddSignalR();
@@ -41,6 +42,7 @@ public static class ServiceRegistration
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.Use(ApiKeys.RequireKeyAsync);
+        app.UseRateLimiter(); // after the key check: a request without a valid key is 401, never queued
         return app;
     }
 }

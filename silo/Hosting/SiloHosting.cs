@@ -3,14 +3,13 @@ using System.Net.Sockets;
 using Orleans.Configuration;
 using Orleans.Dashboard;
 using VLOrleans.Grains.Sessions;
-using VLOrleans.Grains.Storage;
 
 namespace VLOrleans.Silo.Hosting;
 
 /// <summary>
 /// The Orleans silo inside the server process (<c>UseOrleans</c>, co-hosted with ASP.NET Core): localhost clustering
 /// (one node), the session grains with their idle collection, the session store, and the dashboard. The store is
-/// chosen here, once: SQLite under <c>VLO:DataPath</c> (<c>sessions.db</c>).
+/// chosen by <see cref="StoreSelection"/>: SQLite under <c>VLO:DataPath</c> (<c>sessions.db</c>) or memory.
 /// </summary>
 public static class SiloHosting
 {
@@ -20,7 +19,7 @@ public static class SiloHosting
     {
         // The silo is configured before the container exists, so it reads the same VLO section the options bind.
         var settings = builder.Configuration.GetSection(VloOptions.SectionName).Get<VloOptions>() ?? new VloOptions();
-        builder.Services.AddSingleton<ISessionStore>(_ => SqliteSessionStore.Open(Path.Combine(Path.GetFullPath(settings.DataPath), StoreFileName)));
+        builder.Services.AddSessionStore(settings); // VLO:Store (StoreSelection)
         builder.UseOrleans(silo =>
         {
             // Several servers on one machine (tests, benchmarks) each form their own one-node cluster: free ports unless configured.

@@ -25,7 +25,7 @@ public sealed partial class StartupNotices(IOptions<VloOptions> options, IServer
     private void Announce()
     {
         var settings = options.Value;
-        LogStore(logger, Path.Combine(Path.GetFullPath(settings.DataPath), "sessions.db"));
+        LogStore(logger, StoreSelection.Describe(settings));
         if (DemoModel.IsServed(settings)) LogDemo(logger, DemoModel.Note, DemoModel.RealModelCommand);
         var addresses = server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
         var open = addresses.Where(a => !IsLoopback(a)).ToArray();
@@ -43,8 +43,8 @@ public sealed partial class StartupNotices(IOptions<VloOptions> options, IServer
         return IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Sessions are stored in {StoreFile} (SQLite; the data folder is the only place the server writes)")]
-    private static partial void LogStore(ILogger logger, string storeFile);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Sessions are stored {Store}")]
+    private static partial void LogStore(ILogger logger, string store);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{DemoNote} To serve a real model, convert a checkpoint (README, \"Using a real model\") and run: {RealModelCommand}")]
     private static partial void LogDemo(ILogger logger, string demoNote, string realModelCommand);

@@ -19,6 +19,9 @@ public sealed class VloOptions
     [Required]
     public string DataPath { get; set; } = "data";
 
+    /// <summary>Where sessions live: <c>sqlite</c> (<c>{DataPath}/sessions.db</c>) or <c>memory</c> (nothing written; sessions lost on restart).</summary>
+    [RegularExpression("^(sqlite|memory)$")] public string Store { get; set; } = "sqlite";
+
     /// <summary>When non-empty, every API call needs <c>Authorization: Bearer &lt;key&gt;</c>, and a session is visible only under the key that created it.</summary>
     public string[] ApiKeys { get; set; } = [];
 
@@ -148,6 +151,15 @@ public sealed class LimitSettings
 
     /// <summary>Seconds a 429 tells the client to wait (Retry-After).</summary>
     [Range(1, 3600)] public int RetryAfterSeconds { get; set; } = 2;
+
+    /// <summary>Seconds between <c>: keep-alive</c> comments on an SSE stream while no event is ready (e.g. the first token).</summary>
+    [Range(1, 600)] public int SseKeepAliveSeconds { get; set; } = 5;
+
+    /// <summary>With API keys: requests one key may have running at once (the rest wait in its queue).</summary>
+    [Range(1, 100_000)] public int PerKeyConcurrentRequests { get; set; } = 8;
+
+    /// <summary>With API keys: requests one key may have waiting for a running place; beyond it, 429 <c>rate_limited</c>.</summary>
+    [Range(0, 100_000)] public int PerKeyQueuedRequests { get; set; } = 16;
 }
 
 public sealed class SessionSettings

@@ -47,6 +47,7 @@ public sealed partial class SessionHub(IGrainFactory grains, ApiKeys keys, ILogg
         {
             var hasNext = await Guard(nameof(Ask), sessionId, async () => await events.MoveNextAsync());
             if (!hasNext) yield break;
+            if (events.Current is AskAccepted) continue; // the server's own marker (AskAccepted), not for clients
             yield return events.Current;
         }
     }

@@ -25,6 +25,10 @@ public sealed record StatusReport(
     [JsonPropertyName("demo")]
     public DemoStatus? Demo { get; init; }
 
+    /// <summary>Where sessions live (<c>VLO:Store</c>): <c>sqlite</c>, or <c>memory</c> — lost when the server stops.</summary>
+    [JsonPropertyName("store")]
+    public StoreStatus Store { get; init; } = new("sqlite", true, "");
+
     public static StatusReport Build(InferenceGrain inference, ThroughputSampler throughput, VloOptions options, ActiveSessionCount sessions)
     {
         using var process = Process.GetCurrentProcess();
@@ -39,7 +43,7 @@ public sealed record StatusReport(
         var uptime = (DateTime.Now - process.StartTime).TotalSeconds;
         var demo = DemoModel.IsServed(options) ? new DemoStatus(DemoModel.Note, DemoModel.RealModelCommand) : null;
         if (engine is null)
-            return new StatusReport(false, inference.LoadError, uptime, null, device, memory, null, null, null, sessions.Read()) { Demo = demo };
+            return new StatusReport(false, inference.LoadError, uptime, null, device, memory, null, null, null, sessions.Read()) { Demo = demo, Store = StoreStatus.Of(options) };
 
         var worker = engine.Worker.Statistics;
         var cache = engine.VisionCache.Statistics;
@@ -54,7 +58,7 @@ public sealed record StatusReport(
             new VisionCacheStatus(cache.Count, cache.Bytes, cache.CapacityBytes, cache.Hits, cache.Misses, cache.Evictions, engine.Vision.EncodeCount),
             new SlotStatus(worker.Slots.Slots, worker.Slots.Busy, worker.Slots.Resident, worker.Slots.Evictions, worker.Slots.ResidentHits),
             new QueueStatus(worker.Waiting, engine.Options.MaxWaitingRequests, worker.Steps, worker.TokensGenerated, worker.PromptTokensPrefilled, throughput.TokensPerSecond),
-            sessions.Read()) { Demo = demo };
+            sessions.Read()) { Demo = demo, Store = StoreStatus.Of(options) };
     }
 
     /// <summary>Why a Qwen3-VL model runs without DeepStack, when it does: the onnx-community / transformers.js export has no
@@ -125,3 +129,13 @@ public sealed record QueueStatus(
     [property: JsonPropertyName("tokens_generated")] long TokensGenerated,
     [property: JsonPropertyName("prompt_tokens_prefilled")] long PromptTokensPrefilled,
     [property: JsonPropertyName("tokens_per_second")] double TokensPerSecond);
+
+/// <summary>The session store: its kind, whether sessions survive a restart, and where they live, in words.</summary>
+public sealed record StoreStatus(
+    [property: JsonPropertyName("kind")] string Kind,
+    [property: JsonPropertyName("durable")] bool Durable,
+    [property: JsonPropertyName("description")] string Description)
+{
+    public static StoreStatus Of(VloOptions options) =>
+        new(StoreSelection.IsInMemory(options) ? StoreSelection.Memory : StoreSelection.Sqlite, !StoreSelection.IsInMemory(options), StoreSelection.Describe(options));
+}

@@ -35,11 +35,22 @@ public sealed class ServerProcess : IAsyncDisposable
         while (_output.Count > 200) _output.TryDequeue(out _);
     }
 
-    public static async Task<ServerProcess> StartAsync(IReadOnlyDictionary<string, string>? environment = null, CancellationToken cancellationToken = default)
+    /// <summary>The launched process's id (the server's, or the <c>launcher</c>'s when it does not exec the server).</summary>
+    public int ProcessId => _process.Id;
+
+    /// <param name="launcher">A command the server runs under (e.g. <c>unshare -m …</c>, <c>strace -f …</c>): it is given
+    /// <c>dotnet VLOrleans.Silo.dll --urls …</c> as its last arguments.</param>
+    public static async Task<ServerProcess> StartAsync(IReadOnlyDictionary<string, string>? environment = null, CancellationToken cancellationToken = default,
+        IReadOnlyList<string>? launcher = null)
     {
         var port = FreeLoopbackPort();
         var dll = Path.Combine(AppContext.BaseDirectory, "VLOrleans.Silo.dll");
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var info = new ProcessStartInfo(launcher is { Count: > 0 } ? launcher[0] : "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (launcher is { Count: > 0 })
+        {
+            foreach (var argument in launcher.Skip(1)) info.ArgumentList.Add(argument);
+            info.ArgumentList.Add("dotnet");
+        }
         info.ArgumentList.Add(dll);
         info.ArgumentList.Add("--urls");
         info.ArgumentList.Add($"http://127.0.0.1:{port}");
@@ -52,7 +63,8 @@ public sealed class ServerProcess : IAsyncDisposable
         process.BeginErrorReadLine();
         try
         {
-            // Generous: on a loaded 2-core machine a cold start (JIT, Orleans, the model) has taken over a minute.
+            // Generous: on a loaded 2-core machine a cold start (JIT, Orleans, the model) has taken over a minute, and a
+            // launcher (a private mount namespace, strace) adds its own start-up.
             await server.WaitUntilAliveAsync(TimeSpan.FromSeconds(180), cancellationToken);
         }
         catch
@@ -85,7 +97,7 @@ public sealed class ServerProcess : IAsyncDisposable
             catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested) { }
             await Task.Delay(200, cancellationToken);
         }
-        throw new TimeoutException($"server at {BaseAddress} did not answer /healthz within {timeout}");
+        throw new TimeoutException($"server at {BaseAddress} did not answer /healthz within {timeout}:\n{RecentOutput}");
     }
 
     private static int FreeLoopbackPort()
@@ -93,6 +105,15 @@ public sealed class ServerProcess : IAsyncDisposable
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>Stops the server as a service manager would: SIGTERM to <paramref name="serverPid"/> (default: the launched
+    /// process), then waits for the launched process to exit.</summary>
+    public async Task StopAsync(int? serverPid = null, TimeSpan? timeout = null)
+    {
+        using (var kill = Process.Start("kill", ["-TERM", (serverPid ?? _process.Id).ToString(System.Globalization.CultureInfo.InvariantCulture)])) await kill.WaitForExitAsync();
+        using var wait = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
+        await _process.WaitForExitAsync(wait.Token);
     }
 
     public async ValueTask DisposeAsync()

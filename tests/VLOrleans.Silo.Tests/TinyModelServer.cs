@@ -29,7 +29,8 @@ public static class TinyModelServer
     /// <summary>A fresh data folder for one test (delete it when done, or reuse it for a restart).</summary>
     public static string NewDataFolder() => Directory.CreateTempSubdirectory("vlo-silo-data-").FullName;
 
-    public static Task<ServerProcess> StartAsync(string dataFolder, IReadOnlyDictionary<string, string>? extra = null, CancellationToken cancellationToken = default)
+    public static Task<ServerProcess> StartAsync(string dataFolder, IReadOnlyDictionary<string, string>? extra = null, CancellationToken cancellationToken = default,
+        IReadOnlyList<string>? launcher = null)
     {
         var environment = new Dictionary<string, string>
         {
@@ -39,7 +40,7 @@ public static class TinyModelServer
             ["VLO__Engine__VisionThreads"] = "1",
         };
         foreach (var (key, value) in extra ?? new Dictionary<string, string>()) environment[key] = value;
-        return ServerProcess.StartAsync(environment, cancellationToken);
+        return ServerProcess.StartAsync(environment, cancellationToken, launcher);
     }
 
     /// <summary>A real photo from ../shared/images/real.</summary>

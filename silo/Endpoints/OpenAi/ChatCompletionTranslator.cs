@@ -88,7 +88,7 @@ public static class ChatCompletionTranslator
         }
         catch (ArgumentException e)
         {
-            throw RequestRejectedException.Invalid(e.Message.Split(" (Parameter", 2)[0], SnakeCase(e.ParamName));
+            throw JsonFieldErrors.OutOfRange(e); // top_p, as the client wrote it (the engine says TopP)
         }
 
         var completion = new CompletionRequest

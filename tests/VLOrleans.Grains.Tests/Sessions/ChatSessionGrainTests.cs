@@ -57,6 +57,8 @@ public sealed class ChatSessionGrainTests(DefaultCluster cluster) : IClassFixtur
         // An enumeration in flight (first delta read, the rest not yet): a second question is refused.
         var first = session.AskAsync("", Greedy("Tell me a long story.", maxTokens: 400)).GetAsyncEnumerator();
         Assert.True(await first.MoveNextAsync());
+        Assert.IsType<AskAccepted>(first.Current); // checked and queued: the turn runs from here
+        Assert.True(await first.MoveNextAsync());
         Assert.IsType<AskDelta>(first.Current);
         var busy = await Assert.ThrowsAsync<SessionBusyException>(async () => await AnswerAsync(session, Greedy("Another question")));
         Assert.Equal(session.GetPrimaryKeyString(), busy.SessionId);

@@ -25,8 +25,11 @@ public sealed class CountingSessionStore(ISessionStore inner) : ISessionStore
 
     public Task<IReadOnlyList<TurnView>> GetTurnsAsync(string sessionId, CancellationToken cancellationToken = default) => inner.GetTurnsAsync(sessionId, cancellationToken);
 
+    /// <summary>When set, every append fails with this (a store that breaks after an answer was streamed).</summary>
+    public Exception? FailAppendsWith { get; set; }
+
     public Task AppendTurnsAsync(string sessionId, IReadOnlyList<TurnView> turns, CancellationToken cancellationToken = default) =>
-        inner.AppendTurnsAsync(sessionId, turns, cancellationToken);
+        FailAppendsWith is { } failure ? Task.FromException(failure) : inner.AppendTurnsAsync(sessionId, turns, cancellationToken);
 
     public Task AddImageAsync(string sessionId, StoredImage image, string? fileName, int nextTurnIndex, CancellationToken cancellationToken = default) =>
         inner.AddImageAsync(sessionId, image, fileName, nextTurnIndex, cancellationToken);
