@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Text.Json;
 using VLOrleans.Contracts;
 using VLOrleans.Engine.Generation;
 using VLOrleans.Engine.Text;
@@ -64,11 +65,12 @@ internal sealed partial class OneShotGrain
         {
             var engine = inference.Engine;
             var settings = Settings(engine.Defaults, request);
+            var tools = RequestedOutput.PromptTools(engine.Family, request.Tools, request.ToolChoice);
             var images = new List<PreparedImage>();
             var messages = new List<ChatMessage>(request.Messages.Count);
             foreach (var message in request.Messages) messages.Add(await MessageAsync(engine, message, images, cancellationToken));
 
-            var generation = engine.BuildRequest(messages, images, settings, sessionKey: null);
+            var generation = engine.BuildRequest(messages, images, settings, sessionKey: null, tools);
             var budget = ConversationPrompt.AnswerBudget(request.MaxTokens, request.MaxTokensLimit, generation.Prompt.Count, engine.Options.MaxSequenceLength);
             return (engine, engine.Worker.Submit(generation with { MaxTokens = budget }, cancellationToken));
         }
@@ -96,15 +98,26 @@ internal sealed partial class OneShotGrain
         {
             throw SessionProblems.Invalid(e.Message);
         }
-        return settings with { StopStrings = request.StopStrings, Logprobs = request.Logprobs, TopLogprobs = request.TopLogprobs };
+        var format = RequestedOutput.Of(request.ResponseFormat);
+        var forcedCall = RequestedOutput.Of(request.Tools, request.ToolChoice, request.ParallelToolCalls);
+        if (format is not null && forcedCall is not null)
+            throw SessionProblems.Invalid("tool_choice forces a tool call, which response_format forbids: send one or the other.");
+        return settings with
+        {
+            StopStrings = request.StopStrings,
+            Logprobs = request.Logprobs,
+            TopLogprobs = request.TopLogprobs,
+            Output = format ?? forcedCall,
+        };
     }
 
     private static async Task<ChatMessage> MessageAsync(VisionLanguageEngine engine, CompletionMessage message, List<PreparedImage> images, CancellationToken cancellationToken)
     {
-        var role = message.Role is ChatRole.System or ChatRole.User or ChatRole.Assistant
+        var role = message.Role is ChatRole.System or ChatRole.User or ChatRole.Assistant or ChatRole.Tool
             ? message.Role
-            : throw SessionProblems.Invalid($"role '{message.Role}' is not supported: use system, user or assistant.");
-        if (message.Parts is null) return new ChatMessage(role, message.Text ?? "", null);
+            : throw SessionProblems.Invalid($"role '{message.Role}' is not supported: use system, user, assistant or tool.");
+        var calls = message.ToolCalls is { Count: > 0 } made ? made.Select(ToolCallOf).ToArray() : null;
+        if (message.Parts is null) return new ChatMessage(role, message.Text ?? "", null, calls);
         var parts = new List<ChatContent>(message.Parts.Count);
         foreach (var part in message.Parts)
         {
@@ -119,7 +132,14 @@ internal sealed partial class OneShotGrain
                 parts.Add(new TextContent(part.Text ?? throw SessionProblems.Invalid("a content part has neither text nor an image.")));
             }
         }
-        return new ChatMessage(role, null, parts);
+        return new ChatMessage(role, null, parts, calls);
+    }
+
+    /// <summary>An earlier call as the template renders it: OpenAI's arguments string is written verbatim.</summary>
+    private static ToolCall ToolCallOf(CompletionToolCall call)
+    {
+        using var document = JsonDocument.Parse(JsonSerializer.Serialize(call.ArgumentsJson));
+        return new ToolCall(call.Name, document.RootElement.Clone());
     }
 
     private static string FinishReasonOf(FinishReason reason) => reason switch
