@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Text.Json;
 using VLOrleans.Contracts;
 using VLOrleans.Engine.Generation;
 using VLOrleans.Engine.Text;
@@ -111,36 +110,13 @@ internal sealed partial class OneShotGrain
         };
     }
 
-    private static async Task<ChatMessage> MessageAsync(VisionLanguageEngine engine, CompletionMessage message, List<PreparedImage> images, CancellationToken cancellationToken)
-    {
-        var role = message.Role is ChatRole.System or ChatRole.User or ChatRole.Assistant or ChatRole.Tool
-            ? message.Role
-            : throw SessionProblems.Invalid($"role '{message.Role}' is not supported: use system, user, assistant or tool.");
-        var calls = message.ToolCalls is { Count: > 0 } made ? made.Select(ToolCallOf).ToArray() : null;
-        if (message.Parts is null) return new ChatMessage(role, message.Text ?? "", null, calls);
-        var parts = new List<ChatContent>(message.Parts.Count);
-        foreach (var part in message.Parts)
+    private static Task<ChatMessage> MessageAsync(VisionLanguageEngine engine, CompletionMessage message, List<PreparedImage> images, CancellationToken cancellationToken) =>
+        CompletionMessages.ToChatAsync(message, async bytes =>
         {
-            if (part.Image is { } bytes)
-            {
-                var image = await engine.PrepareImageAsync(bytes, cancellationToken);
-                images.Add(image);
-                parts.Add(new ImageContent(image.Facts.ContentHash));
-            }
-            else
-            {
-                parts.Add(new TextContent(part.Text ?? throw SessionProblems.Invalid("a content part has neither text nor an image.")));
-            }
-        }
-        return new ChatMessage(role, null, parts, calls);
-    }
-
-    /// <summary>An earlier call as the template renders it: OpenAI's arguments string is written verbatim.</summary>
-    private static ToolCall ToolCallOf(CompletionToolCall call)
-    {
-        using var document = JsonDocument.Parse(JsonSerializer.Serialize(call.ArgumentsJson));
-        return new ToolCall(call.Name, document.RootElement.Clone());
-    }
+            var image = await engine.PrepareImageAsync(bytes, cancellationToken);
+            images.Add(image);
+            return new ImageContent(image.Facts.ContentHash);
+        });
 
     private static string FinishReasonOf(FinishReason reason) => reason switch
     {

@@ -1,7 +1,9 @@
 namespace VLOrleans.Cli.Backends;
 
-/// <summary>Per-question generation settings; null = the model's (or server's) default.</summary>
-internal sealed record AnswerSettings(int? MaxTokens, float? Temperature, float? TopP, int? TopK, ulong? Seed, bool IgnoreEos = false);
+/// <summary>Per-question generation settings; null = the model's (or server's) default. <paramref name="Schema"/>: a JSON
+/// Schema the answer must match (constrained decoding), null = free text.</summary>
+internal sealed record AnswerSettings(int? MaxTokens, float? Temperature, float? TopP, int? TopK, ulong? Seed, bool IgnoreEos = false,
+    System.Text.Json.JsonElement? Schema = null);
 
 /// <summary>What became of an added image.</summary>
 internal sealed record ImageSummary(string Id, string Format, int Width, int Height, int ImageTokens, string Origin);

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Text;
 using VLOrleans.Engine.Generation;
+using VLOrleans.Engine.Generation.Constraints;
 using VLOrleans.Engine.Imaging;
 using VLOrleans.Engine.Models;
 using VLOrleans.Engine.Text;
@@ -50,6 +51,7 @@ internal sealed class LocalBackend : IVlBackend
         ImageRejectedException r => new VlCommandException(r.Code, r.Message, r),
         GenerationRejectedException g => new VlCommandException(g.Code, g.Message, g),
         TextException t => new VlCommandException("invalid_request", t.Message, t),
+        UnsupportedSchemaException u => new VlCommandException(u.Code, u.Message, u),
         _ => null,
     };
 
@@ -90,6 +92,7 @@ internal sealed class LocalBackend : IVlBackend
             {
                 generation = ConversationPrompt.Settings(engine.Defaults, settings.MaxTokens ?? new GenerationSettings().MaxTokens,
                     new SamplingOverrides(settings.Temperature, settings.TopP, settings.TopK, settings.Seed), settings.IgnoreEos);
+                if (settings.Schema is { } schema) generation = generation with { Output = new JsonSchemaOutput(schema) };
             }
             catch (ArgumentException e)
             {
