@@ -163,6 +163,38 @@ public sealed class OpenAiStructuredOutputTests(TinyServerFixture fixture)
         Assert.Contains("pattern", problem["detail"]!.GetValue<string>());
     }
 
+    [Fact]
+    public async Task A_hub_ask_with_response_format_streams_json_matching_the_schema()
+    {
+        await using var hub = await Sessions.HubSocket.ConnectAsync(fixture.Server.BaseAddress);
+        var id = (await hub.InvokeAsync("CreateSession"))!.GetValue<string>();
+        var request = new JsonObject
+        {
+            ["text"] = "Fill in the report.",
+            ["max_tokens"] = 200,
+            ["temperature"] = 1,
+            ["seed"] = 3,
+            ["response_format"] = new JsonObject
+            {
+                ["type"] = "json_schema",
+                ["json_schema"] = new JsonObject { ["name"] = "boxes", ["schema"] = JsonNode.Parse(Schemas[1]) },
+            },
+        };
+        var stream = await hub.StartStreamAsync("Ask", id, request);
+        var pieces = new StringBuilder();
+        string? stored = null;
+        JsonObject message;
+        while ((message = await hub.NextOfAsync(stream))["type"]!.GetValue<int>() == 2)
+        {
+            var item = message["item"]!;
+            if (item["type"]!.GetValue<string>() == "delta") pieces.Append(item["text"]!.GetValue<string>());
+            else stored = item["turn"]!["text"]!.GetValue<string>();
+        }
+        Assert.Null(message["error"]);
+        Assert.Equal(pieces.ToString(), stored);
+        AssertValid(Schemas[1], stored!, "hub ask");
+    }
+
     private async Task<string> StreamedTextAsync(JsonObject body)
     {
         using var response = await fixture.Http.SendAsync(ApiRequests.Post(body), HttpCompletionOption.ResponseHeadersRead);

@@ -101,6 +101,19 @@ public sealed class OpenAiToolCallTests(TinyServerFixture fixture)
     }
 
     [Fact]
+    public async Task Parallel_tool_calls_false_gives_exactly_one_call()
+    {
+        for (var seed = 0; seed < 3; seed++)
+        {
+            var options = Options(ChatToolChoice.CreateRequiredChoice(), seed);
+            options.AllowParallelToolCalls = false;
+            ChatCompletion answer = (await Client().CompleteChatAsync([new UserChatMessage("Call one tool.")], options)).Value;
+            var call = Assert.Single(answer.ToolCalls);
+            AssertCallMatches(call.FunctionName, call.FunctionArguments.ToString(), $"seed {seed}");
+        }
+    }
+
+    [Fact]
     public async Task Tool_choice_none_answers_in_prose_without_calls()
     {
         ChatCompletion answer = (await Client().CompleteChatAsync([new UserChatMessage("Just describe it.")],
