@@ -69,7 +69,7 @@ internal static class AskCommand
                 imageBytes[image.Id] = bytes;
                 Console.Error.WriteLine(ChatCommand.DescribeImage(Path.GetFileName(path), image));
             }
-            var settings = backend.Settings(parse, parse.GetValue(ignoreEos)) with { ResponseSchema = schema };
+            var settings = backend.Settings(parse, parse.GetValue(ignoreEos)) with { Schema = schema };
             for (var turn = 0; turn < questions.Count; turn++)
             {
                 Console.WriteLine($"> {questions[turn]}");

@@ -10,7 +10,8 @@ namespace VLOrleans.Cli;
 /// <c>vl batch</c>: one question about every image of a folder or list (inspection photos → one answer per image), with
 /// up to <c>--concurrency</c> images in flight. Results go to JSONL or CSV (by <c>--out</c>'s extension; JSONL on stdout
 /// without it) in input order whatever order they finish in; an image that fails (unreadable, corrupt, refused) becomes
-/// a row with its error code, not the end of the batch, and a folder's file that is not sent (not an image extension)
+/// a row with its error code, not the end of the batch (with <c>--schema</c> every answer is JSON matching the schema,
+/// written to JSONL as the parsed object), and a folder's file that is not sent (not an image extension)
 /// becomes a row with error code <c>skipped</c> and the reason: every input file has a row. Progress and ETA, then a summary, go to stderr.
 /// Exit code 0 when every image was answered (skipped files aside), 1 when some failed, 2 for a usage error. A failure that is not about one
 /// image (server unreachable, API key refused, model not loadable) stops the batch with exit code 1.
@@ -24,9 +25,13 @@ internal static class BatchCommand
         var question = new Option<string>("--question") { Description = "The question asked about each image.", Required = true };
         var output = new Option<string?>("--out") { Description = "Results file: .jsonl or .csv (default: JSONL on stdout)." };
         var concurrency = new Option<int>("--concurrency") { Description = "Images in flight at once (1-64).", DefaultValueFactory = _ => 2 };
+        var schema = new Option<string?>("--schema")
+        {
+            Description = "A JSON Schema file: every answer is JSON matching it (enforced while decoding), written as a parsed object per image.",
+        };
         var command = new Command("batch", "Ask one question about every image of a folder or list; write one result per image (JSONL or CSV).")
         {
-            input, question, output, concurrency,
+            input, question, output, concurrency, schema,
         };
         backend.AddTo(command);
         command.SetAction((parse, cancellationToken) => CommandFailures.RunAsync("batch", async () =>
@@ -44,7 +49,7 @@ internal static class BatchCommand
             await using var answers = backend.CreateBackend(parse, slotCount: inFlight, deleteRemoteSessions: true);
             Console.Error.WriteLine($"{answers.Description}: {inputs.Count(i => i.SkipReason is null)} images, {inFlight} at a time");
             var text = parse.GetValue(question)!;
-            var settings = backend.Settings(parse);
+            var settings = backend.Settings(parse) with { Schema = BatchSchema.Load(parse.GetValue(schema)) };
             var rows = new BatchRow?[inputs.Count];
             var clock = Stopwatch.StartNew();
             await using (var writer = BatchResultWriter.Open(parse.GetValue(output)))
@@ -106,6 +111,7 @@ internal static class BatchCommand
             {
                 File = input.Name,
                 Answer = answer.ToString(),
+                Parsed = settings.Schema is null ? null : BatchSchema.Parse(answer.ToString()),
                 Width = image.Width,
                 Height = image.Height,
                 PromptTokens = turn?.PromptTokens,

@@ -17,4 +17,8 @@ public sealed record AskOptions
 
     /// <summary>Same seed + same question → same answer.</summary>
     public ulong? Seed { get; init; }
+
+    /// <summary>A JSON Schema the answer must match (the server enforces it while sampling, so the answer always
+    /// parses); null = free text. The supported subset is in the server's README.</summary>
+    public System.Text.Json.JsonElement? ResponseSchema { get; init; }
 }

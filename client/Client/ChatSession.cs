@@ -157,6 +157,13 @@ public sealed class ChatSession
             TopK = options?.TopK,
             Seed = options?.Seed,
             Stream = stream,
+            ResponseFormat = options?.ResponseSchema is { } schema
+                ? new System.Text.Json.Nodes.JsonObject
+                {
+                    ["type"] = "json_schema",
+                    ["json_schema"] = new System.Text.Json.Nodes.JsonObject { ["name"] = "answer", ["schema"] = System.Text.Json.Nodes.JsonNode.Parse(schema.GetRawText()) },
+                }
+                : null,
         };
         return new HttpRequestMessage(HttpMethod.Post, $"{Path}/messages") { Content = JsonContent.Create(request, options: RequestJson) };
     }

@@ -233,10 +233,12 @@ public sealed class VisionLanguageEngine : IAsyncDisposable
     }
 
     /// <summary>The request <see cref="Ask"/> queues (exposed for tests and benchmarks).</summary>
-    public GenerationRequest BuildRequest(IReadOnlyList<ChatMessage> messages, IReadOnlyList<PreparedImage> images, GenerationSettings settings, string? sessionKey)
+    /// <param name="tools">Tool definitions the chat template renders into the system turn (Qwen3-VL; null: none).</param>
+    public GenerationRequest BuildRequest(IReadOnlyList<ChatMessage> messages, IReadOnlyList<PreparedImage> images, GenerationSettings settings, string? sessionKey,
+        IReadOnlyList<System.Text.Json.JsonElement>? tools = null)
     {
         var grids = images.Select(i => i.Grid).ToArray();
-        var ids = QwenVlPrompt.Encode(Tokenizer, Family, messages, addGenerationPrompt: true, grids);
+        var ids = QwenVlPrompt.Encode(Tokenizer, Family, messages, addGenerationPrompt: true, grids, tools: tools);
         var rope = RopeIndex.Compute(Family, ids, grids);
         var tags = new ulong[ids.Length];
         var imageTokenId = Package.Config.ImageTokenId;

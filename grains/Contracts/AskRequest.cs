@@ -27,6 +27,10 @@ public sealed record AskRequest
 
     /// <summary>Generate exactly max_tokens, past any end-of-sequence token (benchmarks: every system does the same work).</summary>
     [Id(8), JsonPropertyName("ignore_eos")] public bool IgnoreEos { get; init; }
+
+    /// <summary>What the answer must be (OpenAI's response_format shape: json_object, or json_schema with strict);
+    /// null = free text.</summary>
+    [Id(9), JsonPropertyName("response_format")] public ResponseFormat? ResponseFormat { get; init; }
 }
 
 /// <summary>

@@ -29,15 +29,56 @@ public sealed record CompletionRequest
     [Id(6)] public bool Logprobs { get; init; }
 
     [Id(7)] public int TopLogprobs { get; init; }
+
+    /// <summary>What the answer must be (JSON, JSON matching a schema); null or <c>text</c> = free text.</summary>
+    [Id(8)] public ResponseFormat? ResponseFormat { get; init; }
+
+    /// <summary>Functions the model may call, rendered into the prompt by the family's chat template.</summary>
+    [Id(9)] public IReadOnlyList<CompletionTool> Tools { get; init; } = [];
+
+    /// <summary>Whether and which tool the model must call; null = <c>auto</c> when there are tools.</summary>
+    [Id(10)] public CompletionToolChoice? ToolChoice { get; init; }
+
+    /// <summary>False: at most one tool call per answer (OpenAI's parallel_tool_calls).</summary>
+    [Id(11)] public bool ParallelToolCalls { get; init; } = true;
 }
 
-/// <summary>One message: a role (system, user, assistant) and either plain <see cref="Text"/> or a list of
-/// <see cref="Parts"/> (only list content carries images, as in the chat templates).</summary>
+/// <summary>
+/// A function the model may call. <see cref="DefinitionJson"/> is the tool as the client wrote it
+/// (<c>{"type": "function", "function": {…}}</c>), which the chat template renders verbatim into the prompt;
+/// <see cref="ParametersJson"/> is its arguments' JSON Schema (null: any object), enforced when the call is forced.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("vlo.CompletionTool")]
+public sealed record CompletionTool(
+    [property: Id(0)] string Name,
+    [property: Id(1)] string DefinitionJson,
+    [property: Id(2)] string? ParametersJson,
+    [property: Id(3)] bool Strict);
+
+/// <summary>OpenAI's tool_choice: <see cref="Mode"/> <c>auto</c>, <c>none</c>, <c>required</c>, or <c>function</c>
+/// with <see cref="FunctionName"/> (exactly one call of that function).</summary>
+[GenerateSerializer, Immutable, Alias("vlo.CompletionToolChoice")]
+public sealed record CompletionToolChoice([property: Id(0)] string Mode, [property: Id(1)] string? FunctionName = null)
+{
+    public const string Auto = "auto";
+    public const string None = "none";
+    public const string Required = "required";
+    public const string Function = "function";
+}
+
+/// <summary>A call an earlier assistant turn made (sent back with the tool's result): arguments as their JSON text.</summary>
+[GenerateSerializer, Immutable, Alias("vlo.CompletionToolCall")]
+public sealed record CompletionToolCall([property: Id(0)] string Id, [property: Id(1)] string Name, [property: Id(2)] string ArgumentsJson);
+
+/// <summary>One message: a role (system, user, assistant, tool) and either plain <see cref="Text"/> or a list of
+/// <see cref="Parts"/> (only list content carries images, as in the chat templates); an assistant message may carry
+/// the <see cref="ToolCalls"/> it made.</summary>
 [GenerateSerializer, Immutable, Alias("vlo.CompletionMessage")]
 public sealed record CompletionMessage(
     [property: Id(0)] string Role,
     [property: Id(1)] string? Text,
-    [property: Id(2)] IReadOnlyList<CompletionPart>? Parts);
+    [property: Id(2)] IReadOnlyList<CompletionPart>? Parts,
+    [property: Id(3)] IReadOnlyList<CompletionToolCall>? ToolCalls = null);
 
 /// <summary>A content part: text, or an image as its encoded bytes (JPEG, PNG, …, size-checked by the caller).</summary>
 [GenerateSerializer, Immutable, Alias("vlo.CompletionPart")]

@@ -68,11 +68,12 @@ internal sealed partial class OneShotGrain
         {
             var engine = inference.Engine;
             var settings = Settings(engine.Defaults, request);
+            var tools = RequestedOutput.PromptTools(engine.Family, request.Tools, request.ToolChoice);
             var images = new List<PreparedImage>();
             var messages = new List<ChatMessage>(request.Messages.Count);
             foreach (var message in request.Messages) messages.Add(await MessageAsync(engine, message, images, cancellationToken));
 
-            var generation = engine.BuildRequest(messages, images, settings, sessionKey: null);
+            var generation = engine.BuildRequest(messages, images, settings, sessionKey: null, tools);
             var budget = ConversationPrompt.AnswerBudget(request.MaxTokens, request.MaxTokensLimit, generation.Prompt.Count, engine.Options.MaxSequenceLength);
             return (engine, engine.Worker.Submit(generation with { MaxTokens = budget }, cancellationToken));
         }
@@ -100,31 +101,26 @@ internal sealed partial class OneShotGrain
         {
             throw SessionProblems.InvalidSampling(e);
         }
-        return settings with { StopStrings = request.StopStrings, Logprobs = request.Logprobs, TopLogprobs = request.TopLogprobs };
+        var format = RequestedOutput.Of(request.ResponseFormat);
+        var forcedCall = RequestedOutput.Of(request.Tools, request.ToolChoice, request.ParallelToolCalls);
+        if (format is not null && forcedCall is not null)
+            throw SessionProblems.Invalid("tool_choice forces a tool call, which response_format forbids: send one or the other.");
+        return settings with
+        {
+            StopStrings = request.StopStrings,
+            Logprobs = request.Logprobs,
+            TopLogprobs = request.TopLogprobs,
+            Output = format ?? forcedCall,
+        };
     }
 
-    private static async Task<ChatMessage> MessageAsync(VisionLanguageEngine engine, CompletionMessage message, List<PreparedImage> images, CancellationToken cancellationToken)
-    {
-        var role = message.Role is ChatRole.System or ChatRole.User or ChatRole.Assistant
-            ? message.Role
-            : throw SessionProblems.Invalid($"role '{message.Role}' is not supported: use system, user or assistant.");
-        if (message.Parts is null) return new ChatMessage(role, message.Text ?? "", null);
-        var parts = new List<ChatContent>(message.Parts.Count);
-        foreach (var part in message.Parts)
+    private static Task<ChatMessage> MessageAsync(VisionLanguageEngine engine, CompletionMessage message, List<PreparedImage> images, CancellationToken cancellationToken) =>
+        CompletionMessages.ToChatAsync(message, async bytes =>
         {
-            if (part.Image is { } bytes)
-            {
-                var image = await engine.PrepareImageAsync(bytes, cancellationToken);
-                images.Add(image);
-                parts.Add(new ImageContent(image.Facts.ContentHash));
-            }
-            else
-            {
-                parts.Add(new TextContent(part.Text ?? throw SessionProblems.Invalid("a content part has neither text nor an image.")));
-            }
-        }
-        return new ChatMessage(role, null, parts);
-    }
+            var image = await engine.PrepareImageAsync(bytes, cancellationToken);
+            images.Add(image);
+            return new ImageContent(image.Facts.ContentHash);
+        });
 
     private static string FinishReasonOf(FinishReason reason) => reason switch
     {

@@ -78,7 +78,8 @@ internal sealed partial class ChatSessionGrain
         var maxTokens = Math.Min(request.MaxTokens ?? options.DefaultAnswerTokens, options.MaxAnswerTokens);
         try
         {
-            return ConversationPrompt.Settings(defaults, maxTokens, new SamplingOverrides(request.Temperature, request.TopP, request.TopK, request.Seed), request.IgnoreEos);
+            return ConversationPrompt.Settings(defaults, maxTokens, new SamplingOverrides(request.Temperature, request.TopP, request.TopK, request.Seed), request.IgnoreEos)
+                with { Output = Inference.RequestedOutput.Of(request.ResponseFormat) }; // response_format: JSON enforced while sampling
         }
         catch (ArgumentException e)
         {

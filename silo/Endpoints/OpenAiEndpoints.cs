@@ -5,6 +5,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using VLOrleans.Contracts;
+using VLOrleans.Engine.Generation.Constraints;
 using VLOrleans.Grains.Inference;
 using VLOrleans.Silo.Endpoints.OpenAi;
 using VLOrleans.Silo.Errors;
@@ -15,7 +16,7 @@ namespace VLOrleans.Silo.Endpoints;
 
 /// <summary>
 /// The OpenAI-compatible API: <c>POST /v1/chat/completions</c> (text and image_url parts, SSE streaming,
-/// logprobs, usage) and <c>GET /v1/models</c>. Stateless — each request carries the whole conversation — but the
+/// logprobs, usage, response_format, tools) and <c>GET /v1/models</c>. Stateless — each request carries the whole conversation — but the
 /// vision cache makes a resent image cost no second encoder run. Completions go through the silo's
 /// <see cref="IOneShotGrain"/> like every other question. Errors use OpenAI's envelope
 /// (<see cref="OpenAiErrors"/>). A closed connection cancels the generation and frees its KV slot.
@@ -49,7 +50,9 @@ public static class OpenAiEndpoints
     {
         var cancellation = http.RequestAborted;
         var request = await BoundedJson.ReadAsync<ChatCompletionRequest>(http.Request, s.Options.Limits.MaxRequestBytes, Json, cancellation);
+        ServedModel.Check(request.Model, s.Options.OpenAi);
         var chat = ChatCompletionTranslator.Translate(request, s.Options.Limits);
+        var tools = ToolRequests.ParsesCalls(chat.Request.Tools, chat.Request.ToolChoice) ? new ToolCallMode(chat.Request.ParallelToolCalls) : null;
         var images = new List<byte[]>(chat.ImageUrls.Count);
         foreach (var image in chat.ImageUrls) images.Add(await s.Images.LoadAsync(image.Url, image.Param, cancellation));
 
@@ -79,7 +82,7 @@ public static class OpenAiEndpoints
         {
             var logger = http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("VLOrleans.Silo.OpenAi");
             // Headers at once, keep-alive comments while the first token is pending (SseResult).
-            return new SseResult(SseFrames.DataOnly(StreamChunksAsync(items, id, created, model, request.StreamOptions?.IncludeUsage ?? false, logger, cancellation)),
+            return new SseResult(SseFrames.DataOnly(StreamChunksAsync(items, id, created, model, request.StreamOptions?.IncludeUsage ?? false, tools, logger, cancellation)),
                 TimeSpan.FromSeconds(s.Options.Limits.SseKeepAliveSeconds));
         }
 
@@ -96,7 +99,10 @@ public static class OpenAiEndpoints
                         if (delta.Logprob is { } entry) entries?.Add(LogprobViews.View(entry));
                         break;
                     case CompletionFinished done:
-                        var choice = new ChatCompletionChoice(0, new AssistantMessage(text.ToString()), entries is null ? null : new ChoiceLogprobs(entries), done.FinishReason);
+                        var (message, finish) = tools is null
+                            ? (new AssistantMessage(text.ToString()), done.FinishReason)
+                            : ToolCallAnswers.Whole(text.ToString(), done.FinishReason, tools.ParallelCalls);
+                        var choice = new ChatCompletionChoice(0, message, entries is null ? null : new ChoiceLogprobs(entries), finish);
                         return TypedResults.Ok(new ChatCompletion(id, created, model, [choice], Usage(done)) { SystemFingerprint = accepted.Fingerprint });
                 }
             }
@@ -108,13 +114,30 @@ public static class OpenAiEndpoints
     /// The SSE body: a first chunk with the role, one chunk per token (content delta, and its logprobs when asked),
     /// a last chunk with <c>finish_reason</c>, a usage chunk (empty choices) when <c>stream_options.include_usage</c>,
     /// then <c>[DONE]</c>. A model failure mid-stream becomes an error object in the stream, since the 200 is sent.
+    /// With <paramref name="tools"/>, the text goes through a <see cref="ToolCallStreamParser"/>: prose as content
+    /// deltas (a possible "&lt;tool_call&gt;" held back until decided), each call as one tool-call delta once its
+    /// closing tag is read, and <c>tool_calls</c> as the finish reason when there were calls.
     /// Owns <paramref name="items"/> (already past its <see cref="CompletionAccepted"/>) and disposes it.
     /// </summary>
     private static async IAsyncEnumerable<string> StreamChunksAsync(IAsyncEnumerator<CompletionItem> items, string id, long created, string model,
-        bool includeUsage, ILogger logger, [EnumeratorCancellation] CancellationToken cancellationToken)
+        bool includeUsage, ToolCallMode? tools, ILogger logger, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         string Chunk(ChunkDelta delta, ChoiceLogprobs? lp, string? finish) =>
             JsonSerializer.Serialize(new ChatCompletionChunk(id, created, model, [new ChunkChoice(0, delta, lp, finish)], null), Json);
+        var parser = tools is null ? null : new ToolCallStreamParser();
+        var callCount = 0;
+        IEnumerable<string> ToolChunks(IReadOnlyList<ToolCallStreamEvent> events)
+        {
+            foreach (var e in events)
+            {
+                if (e is ContentDelta prose) yield return Chunk(new ChunkDelta(null, prose.Text), null, null);
+                else if (e is ToolCallCompleted call && (tools!.ParallelCalls || callCount == 0))
+                {
+                    callCount++;
+                    yield return Chunk(new ChunkDelta(null, null) { ToolCalls = [ToolCallAnswers.Delta(call)] }, null, null);
+                }
+            }
+        }
 
         try
         {
@@ -140,11 +163,20 @@ public static class OpenAiEndpoints
                 }
                 if (next is CompletionDelta delta)
                 {
+                    if (parser is not null)
+                    {
+                        foreach (var chunk in ToolChunks(parser.Push(delta.Text))) yield return chunk;
+                        continue;
+                    }
                     yield return Chunk(new ChunkDelta(null, delta.Text), delta.Logprob is { } entry ? new ChoiceLogprobs([LogprobViews.View(entry)]) : null, null);
                 }
                 else if (next is CompletionFinished done)
                 {
-                    yield return Chunk(new ChunkDelta(null, null), null, done.FinishReason);
+                    if (parser is not null)
+                    {
+                        foreach (var chunk in ToolChunks(parser.Finish())) yield return chunk;
+                    }
+                    yield return Chunk(new ChunkDelta(null, null), null, callCount > 0 ? ToolCallAnswers.FinishOf(done.FinishReason) : done.FinishReason);
                     if (includeUsage) yield return JsonSerializer.Serialize(new ChatCompletionChunk(id, created, model, [], Usage(done)), Json);
                     break;
                 }
@@ -160,6 +192,9 @@ public static class OpenAiEndpoints
         }
         yield return "[DONE]";
     }
+
+    /// <summary>The answer is read for tool calls (the request has tools, tool_choice is not none).</summary>
+    private sealed record ToolCallMode(bool ParallelCalls);
 
     private static CompletionUsage Usage(CompletionFinished done) => new(done.PromptTokens, done.CompletionTokens, done.PromptTokens + done.CompletionTokens,
         new PromptTokensDetails(done.CachedPromptTokens), new CompletionTokensDetails(0));

@@ -182,6 +182,9 @@ public sealed class OpenAiSettings
 
     /// <summary>The model name /v1/models lists and responses carry.</summary>
     public string ModelName { get; set; } = "vlorleans";
+
+    /// <summary>Other model names /v1/chat/completions accepts for the served model (any other name is 404 model_not_found).</summary>
+    public string[] ModelAliases { get; set; } = [];
 }
 
 public sealed class LoggingSettings

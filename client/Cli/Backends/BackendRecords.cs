@@ -1,9 +1,9 @@
 namespace VLOrleans.Cli.Backends;
 
-/// <summary>Per-question generation settings; null = the model's (or server's) default.</summary>
-/// <param name="ResponseSchema">A JSON schema the answer must match (in-process only: the engine's constrained decoding).</param>
+/// <summary>Per-question generation settings; null = the model's (or server's) default. <paramref name="Schema"/>: a JSON
+/// Schema the answer must match (constrained decoding), null = free text.</summary>
 internal sealed record AnswerSettings(int? MaxTokens, float? Temperature, float? TopP, int? TopK, ulong? Seed, bool IgnoreEos = false,
-    System.Text.Json.JsonElement? ResponseSchema = null);
+    System.Text.Json.JsonElement? Schema = null);
 
 /// <summary>A box (or a point) an answer names, in pixels of the original upright image <see cref="ImageId"/>.</summary>
 internal sealed record AnswerBox(string ImageId, bool IsPoint, string? Label, double X1, double Y1, double X2, double Y2);

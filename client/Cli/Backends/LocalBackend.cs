@@ -1,9 +1,9 @@
 using System.Runtime.CompilerServices;
 using System.Text;
 using VLOrleans.Engine.Generation;
+using VLOrleans.Engine.Generation.Constraints;
 using VLOrleans.Engine.Imaging;
 using VLOrleans.Engine.Models;
-using VLOrleans.Engine.Generation.Constraints;
 using VLOrleans.Engine.Text;
 using VLOrleans.Engine.Text.Grounding;
 
@@ -52,6 +52,7 @@ internal sealed class LocalBackend : IVlBackend
         ImageRejectedException r => new VlCommandException(r.Code, r.Message, r),
         GenerationRejectedException g => new VlCommandException(g.Code, g.Message, g),
         TextException t => new VlCommandException("invalid_request", t.Message, t),
+        UnsupportedSchemaException u => new VlCommandException(u.Code, u.Message, u),
         _ => null,
     };
 
@@ -92,7 +93,8 @@ internal sealed class LocalBackend : IVlBackend
             {
                 generation = ConversationPrompt.Settings(engine.Defaults, settings.MaxTokens ?? new GenerationSettings().MaxTokens,
                     new SamplingOverrides(settings.Temperature, settings.TopP, settings.TopK, settings.Seed), settings.IgnoreEos);
-                if (settings.ResponseSchema is { } schema) generation = generation with { Output = new JsonSchemaOutput(schema, Strict: true) };
+                // Strict: the answer follows the schema exactly (no properties it does not name), as a report or a box list needs.
+                if (settings.Schema is { } schema) generation = generation with { Output = new JsonSchemaOutput(schema, Strict: true) };
             }
             catch (ArgumentException e)
             {

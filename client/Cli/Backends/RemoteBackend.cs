@@ -68,6 +68,7 @@ internal sealed class RemoteBackend(Uri server, string? apiKey, bool deleteSessi
                 TopP = settings.TopP,
                 TopK = settings.TopK,
                 Seed = settings.Seed,
+                ResponseSchema = settings.Schema,
             };
             await using var events = session.StreamEventsAsync(question, options, cancellationToken).GetAsyncEnumerator(cancellationToken);
             while (true)

@@ -11,7 +11,14 @@ internal sealed record BatchRow
 
     [JsonPropertyName("file")] public required string File { get; init; }
     [JsonPropertyName("ok")] public bool Ok => ErrorCode is null;
-    [JsonPropertyName("answer")] public string? Answer { get; init; }
+    /// <summary>The answer's text (CSV writes it as it is, JSON included).</summary>
+    [JsonIgnore] public string? Answer { get; init; }
+
+    /// <summary>With <c>--schema</c>: the answer parsed (JSONL writes this object as <c>answer</c>).</summary>
+    [JsonIgnore] public System.Text.Json.JsonElement? Parsed { get; init; }
+
+    /// <summary>JSONL's <c>answer</c>: the parsed object with a schema, else the text.</summary>
+    [JsonPropertyName("answer")] public object? AnswerValue => Parsed is { } parsed ? parsed : Answer;
     [JsonPropertyName("error_code")] public string? ErrorCode { get; init; }
     [JsonPropertyName("error")] public string? Error { get; init; }
     [JsonPropertyName("width")] public int? Width { get; init; }

@@ -28,6 +28,10 @@ public sealed record AskRequest
 
     /// <summary>Generate exactly max_tokens, past any end-of-sequence token (benchmarks: every system does the same work).</summary>
     [JsonPropertyName("ignore_eos")] public bool IgnoreEos { get; init; }
+
+    /// <summary>OpenAI's response_format shape (<c>{"type": "json_schema", "json_schema": {"name", "schema"}}</c>); null = free text.</summary>
+    [JsonPropertyName("response_format"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public System.Text.Json.Nodes.JsonObject? ResponseFormat { get; init; }
 }
 
 /// <summary>What an ask streams: text deltas, then one completion naming the stored turn. Serialised through the

@@ -27,8 +27,9 @@ public sealed record JsonSchemaOutput(JsonElement Schema, bool Strict = false) :
 /// <summary>
 /// tool_choice <c>required</c> (<paramref name="OnlyFunction"/> null: one or more calls of any listed function) or a
 /// named function (exactly one call of it), in Qwen's &lt;tool_call&gt; format (<see cref="ToolCallGrammar"/>).
+/// <paramref name="SingleCall"/>: at most one call (OpenAI's parallel_tool_calls: false).
 /// </summary>
-public sealed record ToolCallOutput(IReadOnlyList<ToolFunction> Functions, string? OnlyFunction = null) : OutputConstraint
+public sealed record ToolCallOutput(IReadOnlyList<ToolFunction> Functions, string? OnlyFunction = null, bool SingleCall = false) : OutputConstraint
 {
-    public override GrammarNode Compile() => ToolCallGrammar.Build(Functions, OnlyFunction);
+    public override GrammarNode Compile() => ToolCallGrammar.Build(Functions, OnlyFunction, SingleCall ? 1 : ToolCallGrammar.MaxCalls);
 }

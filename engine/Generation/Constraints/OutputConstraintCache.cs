@@ -36,7 +36,7 @@ public sealed class OutputConstraintCache(Func<TokenVocabulary> vocabulary)
     {
         JsonObjectOutput => "object",
         JsonSchemaOutput s => $"schema:{s.Strict}:{s.Schema.GetRawText()}",
-        ToolCallOutput t => $"tools:{t.OnlyFunction}:" + string.Join("\u0000", t.Functions.Select(f => $"{f.Name}:{f.Strict}:{f.Parameters?.GetRawText()}")),
+        ToolCallOutput t => $"tools:{t.OnlyFunction}:{t.SingleCall}:" + string.Join("\u0000", t.Functions.Select(f => $"{f.Name}:{f.Strict}:{f.Parameters?.GetRawText()}")),
         _ => throw new ArgumentException($"unknown output constraint {output.GetType().Name}", nameof(output)),
     };
 }

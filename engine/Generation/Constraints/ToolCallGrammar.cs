@@ -24,7 +24,8 @@ public static class ToolCallGrammar
 
     /// <exception cref="UnsupportedSchemaException">A function's parameters use an unsupported keyword.</exception>
     /// <exception cref="GenerationRejectedException"><c>invalid_tool_choice</c>: no functions, or <paramref name="onlyFunction"/> is not among them.</exception>
-    public static GrammarNode Build(IReadOnlyList<ToolFunction> functions, string? onlyFunction)
+    /// <param name="maxCalls">At most this many calls (OpenAI's parallel_tool_calls: false is 1); at most <see cref="MaxCalls"/>.</param>
+    public static GrammarNode Build(IReadOnlyList<ToolFunction> functions, string? onlyFunction, int maxCalls = MaxCalls)
     {
         var chosen = onlyFunction is null ? functions : functions.Where(f => f.Name == onlyFunction).ToArray();
         if (chosen.Count == 0)
@@ -34,7 +35,7 @@ public static class ToolCallGrammar
         }
         var calls = chosen.Select(Call).ToArray();
         GrammarNode call = calls.Length == 1 ? calls[0] : new ChoiceNode(calls);
-        return onlyFunction is null ? new RepeatNode(call, LiteralNode.Of("\n"), 1, MaxCalls) : call;
+        return onlyFunction is null && maxCalls > 1 ? new RepeatNode(call, LiteralNode.Of("\n"), 1, Math.Min(maxCalls, MaxCalls)) : call;
     }
 
     private static GrammarNode Call(ToolFunction function)

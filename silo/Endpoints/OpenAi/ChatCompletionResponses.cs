@@ -22,10 +22,35 @@ public sealed record ChatCompletionChoice(
     [property: JsonPropertyName("logprobs")] ChoiceLogprobs? Logprobs,
     [property: JsonPropertyName("finish_reason")] string FinishReason);
 
-public sealed record AssistantMessage([property: JsonPropertyName("content")] string Content)
+/// <summary>The answer: its text (null when it only called tools, as OpenAI writes it) and the calls it made.</summary>
+public sealed record AssistantMessage([property: JsonPropertyName("content")] string? Content)
 {
     [JsonPropertyName("role")] public string Role => "assistant";
     [JsonPropertyName("refusal")] public string? Refusal => null;
+
+    [JsonPropertyName("tool_calls"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<ToolCallView>? ToolCalls { get; init; }
+}
+
+/// <summary>One tool call: <c>{"id", "type": "function", "function": {"name", "arguments"}}</c>, arguments as a JSON string.</summary>
+public sealed record ToolCallView(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("function")] FunctionCallView Function)
+{
+    [JsonPropertyName("type")] public string Type => "function";
+}
+
+public sealed record FunctionCallView(
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("arguments")] string Arguments);
+
+/// <summary>A streamed tool call: the whole call in one delta (OpenAI's clients append deltas by <c>index</c>).</summary>
+public sealed record ToolCallDeltaView(
+    [property: JsonPropertyName("index")] int Index,
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("function")] FunctionCallView Function)
+{
+    [JsonPropertyName("type")] public string Type => "function";
 }
 
 public sealed record ChoiceLogprobs([property: JsonPropertyName("content")] IReadOnlyList<TokenLogprobView> Content)
@@ -74,7 +99,11 @@ public sealed record ChunkChoice(
 
 public sealed record ChunkDelta(
     [property: JsonPropertyName("role"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Role,
-    [property: JsonPropertyName("content"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Content);
+    [property: JsonPropertyName("content"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Content)
+{
+    [JsonPropertyName("tool_calls"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<ToolCallDeltaView>? ToolCalls { get; init; }
+}
 
 public sealed record ModelList([property: JsonPropertyName("data")] IReadOnlyList<ModelEntry> Data)
 {

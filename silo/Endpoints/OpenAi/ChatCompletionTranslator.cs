@@ -2,6 +2,7 @@ using System.Text.Json;
 using VLOrleans.Contracts;
 using VLOrleans.Engine.Generation.Sampling;
 using VLOrleans.Engine.Text;
+using VLOrleans.Grains.Inference;
 using VLOrleans.Silo.Errors;
 using VLOrleans.Silo.Hosting;
 
@@ -28,8 +29,10 @@ public sealed record ImageUrlRef(string Url, string Param);
 
 /// <summary>
 /// Reads an OpenAI chat request into the one-shot grain's request, refusing what this server cannot honour with
-/// a 400 naming the field: <c>n</c> other than 1, roles other than system/developer/user/assistant, content parts
-/// other than text and image_url, out-of-range numbers. Parameters the client leaves out stay unset, and the silo that
+/// a 400 naming the field: <c>n</c> other than 1, roles other than system/developer/user/assistant/tool, content parts
+/// other than text and image_url, out-of-range numbers, malformed tools, a schema outside the supported subset
+/// (<c>unsupported_schema</c>), fields it does not model (<see cref="UnhonouredFields"/>). Tools, tool_choice and
+/// response_format are read by <see cref="ToolRequests"/> and checked by the grains' <see cref="RequestedOutput"/>. Parameters the client leaves out stay unset, and the silo that
 /// answers fills them from the model's generation_config.json (as vLLM does), so a client that sends only
 /// <c>temperature</c> keeps the model's top-k.
 /// </summary>
@@ -43,6 +46,7 @@ public static class ChatCompletionTranslator
 
     public static TranslatedChat Translate(ChatCompletionRequest request, LimitSettings limits)
     {
+        UnhonouredFields.Check(request.OtherFields, "", topLevel: true);
         if (request.N is { } n && n != 1) throw RequestRejectedException.Invalid($"n = {n}: this server returns one choice per request (n must be 1).", "n");
         if (request.Messages is not { Count: > 0 } wire) throw RequestRejectedException.Invalid("messages must be a non-empty array.", "messages");
 
@@ -58,6 +62,14 @@ public static class ChatCompletionTranslator
         var topLogprobs = request.TopLogprobs ?? 0;
         if (topLogprobs is < 0 or > MaxTopLogprobs) throw RequestRejectedException.Invalid($"top_logprobs must be between 0 and {MaxTopLogprobs}.", "top_logprobs");
         if (topLogprobs > 0 && request.Logprobs != true) throw RequestRejectedException.Invalid("top_logprobs needs logprobs: true.", "top_logprobs");
+
+        var tools = ToolRequests.Tools(request.Tools);
+        var toolChoice = ToolRequests.Choice(request.ToolChoice, tools);
+        if (request.ParallelToolCalls is not null && tools.Count == 0)
+            throw RequestRejectedException.Invalid("parallel_tool_calls needs tools: the request lists none.", "parallel_tool_calls");
+        if (ToolRequests.ParsesCalls(tools, toolChoice) && request.Logprobs == true)
+            throw RequestRejectedException.Invalid("logprobs cannot be combined with tools: tool-call text is not returned token by token.", "logprobs");
+        ToolRequests.CheckOutput(request.ResponseFormat, tools, toolChoice, request.ParallelToolCalls ?? true);
 
         var sampling = new CompletionSampling
         {
@@ -101,30 +113,41 @@ public static class ChatCompletionTranslator
             IgnoreEos = request.IgnoreEos ?? false,
             Logprobs = request.Logprobs ?? false,
             TopLogprobs = topLogprobs,
+            ResponseFormat = request.ResponseFormat,
+            Tools = tools,
+            ToolChoice = toolChoice,
+            ParallelToolCalls = request.ParallelToolCalls ?? true,
         };
         return new TranslatedChat(completion, images);
     }
 
     private static CompletionMessage Message(ChatCompletionMessage message, string param, List<ImageUrlRef> images)
     {
+        UnhonouredFields.Check(message.OtherFields, param + ".", topLevel: false);
         var role = message.Role switch
         {
             "system" or "developer" => ChatRole.System,
             "user" => ChatRole.User,
             "assistant" => ChatRole.Assistant,
+            "tool" => ChatRole.Tool,
             null => throw RequestRejectedException.Invalid($"{param}.role is missing.", $"{param}.role"),
-            var other => throw RequestRejectedException.Invalid($"{param}.role '{other}' is not supported: use system, developer, user or assistant.", $"{param}.role"),
+            var other => throw RequestRejectedException.Invalid($"{param}.role '{other}' is not supported: use system, developer, user, assistant or tool.", $"{param}.role"),
         };
+        var calls = ToolRequests.Calls(message.ToolCalls, role, $"{param}.tool_calls");
+        if (message.ToolCallId is not null && role != ChatRole.Tool)
+            throw RequestRejectedException.Invalid($"{param}.tool_call_id belongs on a tool message, not on role '{message.Role}'.", $"{param}.tool_call_id");
         var content = message.Content;
         switch (content?.ValueKind)
         {
             case JsonValueKind.String:
-                return new CompletionMessage(role, content.Value.GetString(), null);
+                return new CompletionMessage(role, content.Value.GetString(), null, calls);
             case JsonValueKind.Array:
                 var parts = new List<CompletionPart>();
                 var index = 0;
                 foreach (var part in content.Value.EnumerateArray()) parts.Add(Part(part, $"{param}.content[{index++}]", images));
-                return new CompletionMessage(role, null, parts);
+                return new CompletionMessage(role, null, parts, calls);
+            case null or JsonValueKind.Null when calls is not null:
+                return new CompletionMessage(role, "", null, calls); // an assistant turn that only called tools
             default:
                 throw RequestRejectedException.Invalid($"{param}.content must be a string or an array of parts.", $"{param}.content");
         }

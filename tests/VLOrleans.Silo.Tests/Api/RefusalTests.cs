@@ -76,7 +76,7 @@ public sealed class RefusalTests(TinyServerFixture fixture)
     [Theory]
     [InlineData("""{"messages":[{"role":"user","content":"hi"}],"n":2}""", "n")]
     [InlineData("""{"messages":[]}""", "messages")]
-    [InlineData("""{"messages":[{"role":"tool","content":"hi"}]}""", "messages[0].role")]
+    [InlineData("""{"messages":[{"role":"function","content":"hi"}]}""", "messages[0].role")]
     [InlineData("""{"messages":[{"role":"user","content":[{"type":"input_audio"}]}]}""", "messages[0].content[0].type")]
     [InlineData("""{"messages":[{"role":"user","content":"hi"}],"temperature":3}""", "temperature")]
     [InlineData("""{"messages":[{"role":"user","content":"hi"}],"top_logprobs":2}""", "top_logprobs")]

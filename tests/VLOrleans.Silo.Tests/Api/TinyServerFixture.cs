@@ -16,6 +16,9 @@ public sealed class TinyServerFixture : IAsyncLifetime
     /// <summary>The one host the server may fetch image URLs from (tests serve images there with <see cref="ImageHost"/>).</summary>
     public const string AllowedImageHost = "localhost";
 
+    /// <summary>Another name /v1/chat/completions accepts for the served model.</summary>
+    public const string ModelAlias = "gpt-4o-mini";
+
     private readonly string _data = TinyModelServer.NewDataFolder();
     private ServerProcess? _server;
 
@@ -32,6 +35,7 @@ public sealed class TinyServerFixture : IAsyncLifetime
             ["VLO__Limits__MaxRequestBytes"] = MaxRequestBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["VLO__Limits__MaxImageBytes"] = MaxImageBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["VLO__OpenAi__AllowedImageHosts__0"] = AllowedImageHost,
+            ["VLO__OpenAi__ModelAliases__0"] = ModelAlias,
         });
         Http = new HttpClient { BaseAddress = _server.BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
         await ServerProbes.WaitUntilReadyAsync(Http, TimeSpan.FromSeconds(90));
