@@ -37,7 +37,7 @@ public sealed class ProblemMapping(IProblemDetailsService problems, IOptions<Vlo
         // The worker ended this answer after an internal fault (and went on): a server error, but a known one, so a
         // stream that already started ends with an error event saying so instead of breaking off.
         InferenceFaultException => (StatusCodes.Status500InternalServerError, "generation_failed", "Generation failed"),
-        _ => null,
+        _ => Cluster.ClusterFailures.Classify(exception), // a node or the store went away: 503, retryable
     };
 
     private static (int Status, string Code, string Title) Of(ProblemKind kind, string code) => kind switch
@@ -56,6 +56,8 @@ public sealed class ProblemMapping(IProblemDetailsService problems, IOptions<Vlo
         context.Response.StatusCode = problem.Status;
         if (problem.Status == StatusCodes.Status429TooManyRequests)
             context.Response.Headers.RetryAfter = options.Value.Limits.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (Cluster.ClusterFailures.IsRetryable(problem.Code))
+            context.Response.Headers.RetryAfter = Cluster.ClusterFailures.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return await problems.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = context,

@@ -25,6 +25,10 @@ public sealed record StatusReport(
     [JsonPropertyName("demo")]
     public DemoStatus? Demo { get; init; }
 
+    /// <summary>The cluster this node belongs to: its role and every model node (a single server lists itself).</summary>
+    [JsonPropertyName("cluster")]
+    public Cluster.ClusterStatus? Cluster { get; init; }
+
     public static StatusReport Build(InferenceGrain inference, ThroughputSampler throughput, VloOptions options, ActiveSessionCount sessions)
     {
         using var process = Process.GetCurrentProcess();
