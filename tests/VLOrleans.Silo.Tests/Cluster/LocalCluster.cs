@@ -12,11 +12,11 @@ namespace VLOrleans.Silo.Tests.Cluster;
 public sealed class LocalCluster : IAsyncDisposable
 {
     public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(180);
-    private readonly string _schema;
+    private readonly string? _schema;
     private readonly string _dataFolder;
     private readonly Dictionary<string, string> _environment;
 
-    private LocalCluster(string schema, string postgres, string dataFolder)
+    private LocalCluster(string? schema, string clusterId, string postgres, string dataFolder)
     {
         _schema = schema;
         _dataFolder = dataFolder;
@@ -25,7 +25,7 @@ public sealed class LocalCluster : IAsyncDisposable
         {
             ["VLO__Cluster__Redis"] = ClusterServices.Redis,
             ["VLO__Cluster__Postgres"] = postgres,
-            ["VLO__Orleans__ClusterId"] = schema,
+            ["VLO__Orleans__ClusterId"] = clusterId,
             ["VLO__Model__Path"] = TinyModelServer.PackageFolder,
             ["VLO__DataPath"] = dataFolder,
             ["VLO__Engine__DecoderThreads"] = "1",
@@ -41,10 +41,13 @@ public sealed class LocalCluster : IAsyncDisposable
     public List<ClusterNode> Models { get; } = [];
     public List<ClusterNode> Webs { get; } = [];
 
-    public static async Task<LocalCluster> StartAsync(int models, int webs)
+    /// <summary>Starts the nodes; <paramref name="postgres"/> = a database of the test's own (else a fresh schema in the tests' one).</summary>
+    public static async Task<LocalCluster> StartAsync(int models, int webs, string? postgres = null)
     {
-        var schema = "c" + Guid.NewGuid().ToString("N")[..20];
-        var cluster = new LocalCluster(schema, await ClusterServices.NewSchemaAsync(schema), TinyModelServer.NewDataFolder());
+        var id = "c" + Guid.NewGuid().ToString("N")[..20];
+        var cluster = postgres is null
+            ? new LocalCluster(id, id, await ClusterServices.NewSchemaAsync(id), TinyModelServer.NewDataFolder())
+            : new LocalCluster(null, id, postgres, TinyModelServer.NewDataFolder());
         try
         {
             for (var i = 0; i < models; i++) await cluster.StartModelAsync();
@@ -102,7 +105,10 @@ public sealed class LocalCluster : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         foreach (var node in Webs.Concat(Models)) await node.DisposeAsync();
-        try { await ClusterServices.DropSchemaAsync(_schema); } catch (Npgsql.NpgsqlException) { }
+        if (_schema is not null)
+        {
+            try { await ClusterServices.DropSchemaAsync(_schema); } catch (Npgsql.NpgsqlException) { }
+        }
         try { Directory.Delete(_dataFolder, recursive: true); } catch (IOException) { }
     }
 }
