@@ -14,7 +14,7 @@ public sealed class ClusterCollection
 
 /// <summary>
 /// Failover of a real cluster on loopback (model and web nodes as processes, Redis membership, PostgreSQL sessions):
-/// a model node killed with kill -9 between turns and during a streamed turn.
+/// a model node killed with kill -9 between turns and during a streamed turn, and one stopped with SIGTERM mid-turn.
 /// </summary>
 [Collection(ClusterCollection.Name)]
 public sealed class ClusterFailoverTests(ITestOutputHelper output)
@@ -110,5 +110,42 @@ public sealed class ClusterFailoverTests(ITestOutputHelper output)
         var stored = await ClusterClient.StoredTurnsAsync(cluster, id);
         Assert.Equal([Questions[0], Questions[1]], stored.Where(t => t.Role == "user").Select(t => t.Text));
         Assert.Equal(4, stored.Count);
+    }
+
+    [Fact]
+    public async Task A_model_node_stopped_with_SIGTERM_during_a_streamed_turn_ends_the_turn_cleanly_and_exits()
+    {
+        await using var cluster = await LocalCluster.StartAsync(models: 2, webs: 1);
+        using var web = cluster.Webs[0].Http();
+        var id = await ClusterClient.CreateSessionAsync(web);
+        await ClusterClient.AskAsync(web, id, Questions[0]);
+        var holder = await cluster.HolderAsync();
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/sessions/{id}/messages")
+        {
+            Content = JsonContent.Create(new { text = Questions[1], max_tokens = 2000, ignore_eos = true, stream = true }),
+        };
+        using var response = await web.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        var events = new List<string>();
+        Task? stopping = null;
+        string? code = null;
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        while (await reader.ReadLineAsync(limit.Token) is { } line)
+        {
+            if (!line.StartsWith("event: ", StringComparison.Ordinal)) continue;
+            events.Add(line["event: ".Length..]);
+            if (stopping is null && events[^1] == "delta") stopping = holder.TerminateAsync(TimeSpan.FromSeconds(60));
+            if (events[^1] == "error") code = (string)JsonNode.Parse((await reader.ReadLineAsync(limit.Token))!["data: ".Length..])!["code"]!;
+        }
+        Assert.NotNull(stopping);
+        await stopping; // the node exits within the timeout (else this throws)
+        Assert.False(holder.IsRunning);
+        // The turn either finished (done) or ended with the retryable error — never a stream that just stops.
+        Assert.Contains(events[^1], new[] { "done", "error" });
+        if (events[^1] == "error") Assert.Equal("node_unavailable", code);
+        var stored = await ClusterClient.StoredTurnsAsync(cluster, id);
+        Assert.Equal(events[^1] == "done" ? 4 : 2, stored.Count);
+        await ClusterClient.AskAsync(web, id, Questions[2]); // the session goes on, on the other node
     }
 }
