@@ -37,6 +37,7 @@ internal sealed partial class ChatSessionGrain(ISessionStore store, InferenceGra
     /// <summary>The session row; null when no session has this id (never created, or deleted).</summary>
     private StoredSession? _session;
     private bool _answering;
+    private int _turnSerial; // which AskAsync holds _answering: a finished turn's late cleanup must not free a newer turn's flag
     private int _nextTurnIndex;
 
     private string Id => this.GetPrimaryKeyString();
@@ -104,11 +105,19 @@ internal sealed partial class ChatSessionGrain(ISessionStore store, InferenceGra
         return view;
     }
 
+    private void EndTurn(int serial)
+    {
+        if (serial != _turnSerial || !_answering) return;
+        _answering = false;
+        DelayDeactivation(TimeSpan.Zero); // back to ordinary idle collection
+    }
+
     async IAsyncEnumerable<AskEvent> IChatSessionGrain.AskAsync(string owner, AskRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         Session(owner);
         if (_answering) throw new SessionBusyException(Id);
         _answering = true;
+        var serial = ++_turnSerial;
         // Orleans counts only incoming calls as activity; a long generation between two of them must not look idle.
         DelayDeactivation(TimeSpan.MaxValue);
         try
@@ -140,12 +149,15 @@ internal sealed partial class ChatSessionGrain(ISessionStore store, InferenceGra
             }
             if (done is null || done.Reason == FinishReason.Cancelled) throw new OperationCanceledException(cancellationToken);
             var completedTurn = await PersistAsync(request.Text, turn, answer.ToString(), done, startedAt);
+            // The turn is stored: the session is free before the client sees "done", so a follow-up sent right after it
+            // is not refused as busy while the caller's end of the enumeration is still being closed (a web node's
+            // close is a grain call of its own and may arrive after the follow-up).
+            EndTurn(serial);
             yield return new AskCompleted(completedTurn);
         }
         finally
         {
-            _answering = false;
-            DelayDeactivation(TimeSpan.Zero); // back to ordinary idle collection
+            EndTurn(serial);
         }
     }
 
