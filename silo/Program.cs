@@ -12,13 +12,18 @@ builder.Services.AddApiDocument();
 
 var app = builder.Build();
 app.UseVLOrleans();
-app.MapWebUi();
+// A model node (VLO:Role = model) answers only health, status and metrics over HTTP; its API is the web nodes'.
+var servesApi = VLOrleans.Silo.Cluster.NodeRoles.ServesApi(VLOrleans.Silo.Cluster.NodeRoles.Of(app.Configuration));
+if (servesApi) app.MapWebUi();
 app.MapHealthEndpoints();
-app.MapOpenAiEndpoints();
-app.MapChatEndpoints();
-app.MapSessionEndpoints();
-app.MapApiDocument();
-app.MapHub<SessionHub>("/hubs/chat");
+if (servesApi)
+{
+    app.MapOpenAiEndpoints();
+    app.MapChatEndpoints();
+    app.MapSessionEndpoints();
+    app.MapApiDocument();
+    app.MapHub<SessionHub>("/hubs/chat");
+}
 app.MapDashboard();
 app.Run();
 

@@ -42,6 +42,7 @@ internal sealed partial class ChatSessionGrain(ISessionStore store, InferenceGra
     // so the turn ends as "cancelled" rather than as an abandoned stream.
     private CancellationTokenSource? _runningGeneration;
     private bool _cancelRequested;
+    private int _turnSerial; // which AskAsync holds _answering: a finished turn's late cleanup must not free a newer turn's flag
     private int _nextTurnIndex;
 
     private string Id => this.GetPrimaryKeyString();
@@ -109,6 +110,14 @@ internal sealed partial class ChatSessionGrain(ISessionStore store, InferenceGra
         return view;
     }
 
+    private void EndTurn(int serial)
+    {
+        if (serial != _turnSerial || !_answering) return;
+        _answering = false;
+        _runningGeneration = null;
+        DelayDeactivation(TimeSpan.Zero); // back to ordinary idle collection
+    }
+
     // Every failure of a turn crosses to the caller translated (SessionProblems.AtBoundary): no engine type may.
     IAsyncEnumerable<AskEvent> IChatSessionGrain.AskAsync(string owner, AskRequest request, CancellationToken cancellationToken) =>
         SessionProblems.AtBoundary(AnswerAsync(owner, request, null, cancellationToken), cancellationToken);
@@ -130,6 +139,7 @@ internal sealed partial class ChatSessionGrain(ISessionStore store, InferenceGra
         }
         if (_answering) throw new SessionBusyException(Id);
         _answering = true;
+        var serial = ++_turnSerial;
         // Orleans counts only incoming calls as activity; a long generation between two of them must not look idle.
         DelayDeactivation(TimeSpan.MaxValue);
         try
@@ -178,13 +188,15 @@ internal sealed partial class ChatSessionGrain(ISessionStore store, InferenceGra
             }
             var key = claim is null ? null : new StoredIdempotencyKey(owner, claim.Key, claim.Fingerprint, Id, _nextTurnIndex + 1);
             var completedTurn = await PersistAsync(request.Text, turn, answer.ToString(), done, startedAt, key);
+            // The turn is stored: the session is free before the client sees "done", so a follow-up sent right after it
+            // is not refused as busy while the caller's end of the enumeration is still being closed (a web node's
+            // close is a grain call of its own and may arrive after the follow-up).
+            EndTurn(serial);
             yield return new AskCompleted(completedTurn);
         }
         finally
         {
-            _answering = false;
-            _runningGeneration = null;
-            DelayDeactivation(TimeSpan.Zero); // back to ordinary idle collection
+            EndTurn(serial);
         }
     }
 

@@ -40,7 +40,7 @@ public sealed class ProblemMapping(IProblemDetailsService problems, IOptions<Vlo
         InferenceFaultException => Of(ProblemKind.GenerationFailed, ProblemCodes.GenerationFailed),
         // The store cannot be written (database down, disk full or read-only): retryable, and nothing stored is harmed.
         StoreUnavailableException => Of(ProblemKind.StoreUnavailable, ProblemCodes.StoreUnavailable),
-        _ => null,
+        _ => Cluster.ClusterFailures.Classify(exception), // a node went away: 503, retryable
     };
 
     private static (int Status, string Code, string Title) Of(ProblemKind kind, string code) => kind switch
@@ -68,6 +68,8 @@ public sealed class ProblemMapping(IProblemDetailsService problems, IOptions<Vlo
         context.Response.StatusCode = problem.Status;
         if (IsRetryable(problem.Status, problem.Code))
             context.Response.Headers.RetryAfter = options.Value.Limits.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (Cluster.ClusterFailures.IsRetryable(problem.Code))
+            context.Response.Headers.RetryAfter = Cluster.ClusterFailures.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return await problems.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = context,

@@ -17,7 +17,8 @@ public static class ServiceRegistration
         services.AddSingleton<IValidateOptions<VloOptions>, VloOptionsValidation>();
         services.AddHostedService<StartupNotices>();
         services.AddSingleton<InferenceGrain>();
-        services.AddHostedService<EngineHostedService>();
+        // A web node (VLO:Role = web) loads no model: its InferenceGrain stays empty and grain calls go to the model silos.
+        if (Cluster.NodeRoles.HostsModel(Cluster.NodeRoles.Of(configuration))) services.AddHostedService<EngineHostedService>();
         services.AddSingleton<ApiKeys>();
         services.AddPerKeyRateLimiting(); // fairness between API keys (Security/PerKeyRateLimiting.cs)
         services.AddProblemDetails(o => o.CustomizeProblemDetails = Logging.ProblemCodeNote.Record);

@@ -1,15 +1,17 @@
-using System.Net;
-using System.Net.Sockets;
 using Orleans.Configuration;
 using Orleans.Dashboard;
 using VLOrleans.Grains.Sessions;
+using VLOrleans.Grains.Storage;
+using VLOrleans.Silo.Cluster;
 
 namespace VLOrleans.Silo.Hosting;
 
 /// <summary>
-/// The Orleans silo inside the server process (<c>UseOrleans</c>, co-hosted with ASP.NET Core): localhost clustering
-/// (one node), the session grains with their idle collection, the session store, and the dashboard. The store is
-/// chosen by <see cref="StoreSelection"/>: SQLite under <c>VLO:DataPath</c> (<c>sessions.db</c>) or memory.
+/// The Orleans side of the server process, by role (<see cref="NodeRole"/>): roles all and model host a silo
+/// (<c>UseOrleans</c>, co-hosted with ASP.NET Core) with the session grains, their idle collection, the session store
+/// and the dashboard; role web hosts an Orleans client (<c>UseOrleansClient</c>) and no grains. Clustering is chosen
+/// in <see cref="ClusterHosting"/>. The store is chosen by <see cref="StoreSelection"/>: PostgreSQL when
+/// <c>VLO:Cluster:Postgres</c> is set, else SQLite under <c>VLO:DataPath</c> (<c>sessions.db</c>) or memory.
 /// </summary>
 public static class SiloHosting
 {
@@ -19,12 +21,21 @@ public static class SiloHosting
     {
         // The silo is configured before the container exists, so it reads the same VLO section the options bind.
         var settings = builder.Configuration.GetSection(VloOptions.SectionName).Get<VloOptions>() ?? new VloOptions();
-        builder.Services.AddSessionStore(settings); // VLO:Store (StoreSelection)
+        builder.Services.AddSingleton<ClusterView>();
+        builder.Services.AddClusterExceptionTypes();
+        if (!NodeRoles.Parse(settings.Role).HostsModel())
+        {
+            // A web node: no store of its own, no engine; every grain call goes to the model silos.
+            builder.UseOrleansClient(client => client.UseClusterClient(settings));
+            builder.Services.AddSingleton<NodeLossWatch>();
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<NodeLossWatch>());
+            builder.Services.AddSingleton<IOutgoingGrainCallFilter, FailCallsOnNodeLoss>();
+            return builder;
+        }
+        builder.Services.AddSessionStore(settings); // VLO:Cluster:Postgres, VLO:Store (StoreSelection)
         builder.UseOrleans(silo =>
         {
-            // Several servers on one machine (tests, benchmarks) each form their own one-node cluster: free ports unless configured.
-            silo.UseLocalhostClustering(PortOrFree(settings.Orleans.SiloPort), PortOrFree(settings.Orleans.GatewayPort),
-                serviceId: settings.Orleans.ServiceId, clusterId: settings.Orleans.ClusterId);
+            silo.UseClustering(settings);
             // Orleans' default of 30 s per call is shorter than a busy CPU server's honest waits: an upload waits for its
             // image's encode behind others (8 new 1080p photos at once queue minutes of vision work on 2 cores), and an
             // answer stream's next item waits for the first token. A call that outlives it failed as a 500 although the
@@ -36,11 +47,11 @@ public static class SiloHosting
         return builder;
     }
 
-    /// <summary>Maps the dashboard at <c>/dashboard</c> when enabled (the API-key middleware guards the path).</summary>
+    /// <summary>Maps the dashboard at <c>/dashboard</c> when enabled on a silo (the API-key middleware guards the path).</summary>
     public static WebApplication MapDashboard(this WebApplication app)
     {
         var settings = app.Configuration.GetSection(VloOptions.SectionName).Get<VloOptions>() ?? new VloOptions();
-        if (settings.Orleans.DashboardEnabled) app.MapOrleansDashboard(routePrefix: "/dashboard");
+        if (settings.Orleans.DashboardEnabled && NodeRoles.Parse(settings.Role).HostsModel()) app.MapOrleansDashboard(routePrefix: "/dashboard");
         return app;
     }
 
@@ -53,11 +64,7 @@ public static class SiloHosting
         KeepImageEmbeddings = options.Sessions.KeepImageEmbeddings,
     };
 
-    private static int PortOrFree(int configured)
-    {
-        if (configured != 0) return configured;
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
+    /// <summary>The session store. PostgreSQL is opened (and migrated) on first use: while the database is unreachable every
+    /// use fails fast with <see cref="StoreUnavailableException"/> (503 store_unavailable), and the first use after it is
+    /// back opens it, so a node started during an outage recovers by itself.</summary>
 }

@@ -25,7 +25,9 @@ public sealed partial class StartupNotices(IOptions<VloOptions> options, IServer
     private void Announce()
     {
         var settings = options.Value;
-        LogStore(logger, StoreSelection.Describe(settings));
+        var role = Cluster.NodeRoles.Parse(settings.Role);
+        if (role == Cluster.NodeRole.Web) LogWebNode(logger, settings.Orleans.ClusterId);
+        else LogStore(logger, StoreSelection.Describe(settings));
         if (DemoModel.IsServed(settings)) LogDemo(logger, DemoModel.Note, DemoModel.RealModelCommand);
         var addresses = server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
         var open = addresses.Where(a => !IsLoopback(a)).ToArray();
@@ -45,6 +47,9 @@ public sealed partial class StartupNotices(IOptions<VloOptions> options, IServer
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Sessions are stored {Store}")]
     private static partial void LogStore(ILogger logger, string store);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Role web: an Orleans client of cluster {ClusterId}; no model and no store on this node")]
+    private static partial void LogWebNode(ILogger logger, string clusterId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{DemoNote} To serve a real model, convert a checkpoint (README, \"Using a real model\") and run: {RealModelCommand}")]
     private static partial void LogDemo(ILogger logger, string demoNote, string realModelCommand);

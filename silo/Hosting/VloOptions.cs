@@ -48,6 +48,13 @@ public sealed class VloOptions
 
     /// <summary>The Orleans runtime this server hosts (<c>VLO:Orleans:…</c>): ports, cluster and service ids, the dashboard.</summary>
     public OrleansSettings Orleans { get; set; } = new();
+
+    /// <summary>What this process is: <c>all</c> (model, silo and API in one), <c>model</c> (silo + model) or <c>web</c> (API as an Orleans client).</summary>
+    [Required, RegularExpression(VLOrleans.Silo.Cluster.NodeRoles.Pattern)]
+    public string Role { get; set; } = "all";
+
+    /// <summary>Redis membership and the PostgreSQL session store of a cluster (<c>VLO:Cluster:…</c>).</summary>
+    public Cluster.ClusterSettings Cluster { get; set; } = new();
 }
 
 /// <summary>The Orleans silo co-hosted with the server (<c>VLO:Orleans:…</c>).</summary>

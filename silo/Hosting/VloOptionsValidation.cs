@@ -30,6 +30,7 @@ public sealed class VloOptionsValidation : IValidateOptions<VloOptions>
                 }
             }
         }
+        failures.AddRange(Cluster.ClusterRules.Check(options));
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

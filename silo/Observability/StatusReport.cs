@@ -29,6 +29,10 @@ public sealed record StatusReport(
     [JsonPropertyName("store")]
     public StoreStatus Store { get; init; } = new("sqlite", true, "");
 
+    /// <summary>The cluster this node belongs to: its role and every model node (a single server lists itself).</summary>
+    [JsonPropertyName("cluster")]
+    public Cluster.ClusterStatus? Cluster { get; init; }
+
     public static StatusReport Build(InferenceGrain inference, ThroughputSampler throughput, VloOptions options, ActiveSessionCount sessions)
     {
         using var process = Process.GetCurrentProcess();
@@ -137,5 +141,6 @@ public sealed record StoreStatus(
     [property: JsonPropertyName("description")] string Description)
 {
     public static StoreStatus Of(VloOptions options) =>
-        new(StoreSelection.IsInMemory(options) ? StoreSelection.Memory : StoreSelection.Sqlite, !StoreSelection.IsInMemory(options), StoreSelection.Describe(options));
+        new(StoreSelection.IsPostgres(options) ? "postgres" : StoreSelection.IsInMemory(options) ? StoreSelection.Memory : StoreSelection.Sqlite,
+            !StoreSelection.IsInMemory(options) || StoreSelection.IsPostgres(options), StoreSelection.Describe(options));
 }

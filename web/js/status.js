@@ -60,7 +60,32 @@ export class StatusPanel {
     $("status-cache").textContent = cache && lookups > 0
       ? t("status.cacheValue", { rate: formatPercent(cache.hits / lookups), hits: plural("status.hits", cache.hits), misses: plural("status.misses", cache.misses) }) : none;
     $("status-rate").textContent = s.queue ? t("status.rateValue", { rate: formatRate(s.queue.tokens_per_second) }) : none;
+    this.#cluster(s.cluster);
     this.#charts();
+  }
+
+  /** The cluster line (shown only for a node of a cluster): this node's role and how many model nodes are ready; each
+   * model node (address, model, slots, queue, sessions) in its tooltip. Its row is added after the speed row once. */
+  #cluster(cluster) {
+    let value = $("status-cluster");
+    const shown = cluster && (cluster.role !== "all" || cluster.nodes.length > 1);
+    if (!shown) {
+      if (value) value.hidden = value.previousElementSibling.hidden = true;
+      return;
+    }
+    if (!value) {
+      const rate = $("status-rate");
+      const label = document.createElement("dt");
+      value = document.createElement("dd");
+      value.id = "status-cluster";
+      rate.after(label, value);
+    }
+    value.hidden = value.previousElementSibling.hidden = false;
+    value.previousElementSibling.textContent = t("status.cluster");
+    const ready = cluster.nodes.filter((n) => n.ready).length;
+    value.textContent = t("status.clusterValue", { role: cluster.role, ready, total: cluster.nodes.length });
+    value.title = cluster.nodes.map((n) => n.error ? `${n.address}: ${n.error}`
+      : `${n.address}: ${n.model ?? "—"}, ${n.slots_active}/${n.slots_total} slots, ${n.waiting} waiting, ${n.sessions_active} sessions`).join("\n");
   }
 
   /** The demo banner above the chat: shown while the server says it runs the random-weight demo model. */

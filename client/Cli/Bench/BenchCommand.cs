@@ -33,6 +33,7 @@ internal static class BenchCommand
         var threads = new Option<int>("--threads") { Description = "Intra-op threads of the server's sessions (0 = one per core).", DefaultValueFactory = _ => 0 };
         var maxSequence = new Option<int>("--max-sequence") { Description = "Tokens per KV slot (prompt + answer).", DefaultValueFactory = _ => 4096 };
         var models = new Option<string?>("--models") { Description = "Cache folder for the converted packages (default: <repo>/data/bench-models)." };
+        var url = new Option<string?>("--url") { Description = "Measure an already-running server or cluster (e.g. a web node: http://127.0.0.1:8080) instead of starting one: runs (c) only, and reports no server memory." };
         var server = new Option<string?>("--server") { Description = "The server's VLOrleans.Silo.dll (default: <repo>/silo/bin/<this configuration>/net10.0)." };
         var images = new Option<string?>("--images") { Description = "Photos to draw from (default: ../shared/images/real)." };
         var sizes = new Option<string?>("--sizes") { Description = "Image sizes and their shares, e.g. 640x480:0.6,1920x1080:0.4 (default: 640×480 … 1920×1080, mostly small)." };
@@ -41,7 +42,7 @@ internal static class BenchCommand
         var command = new Command("bench", "Benchmark the server over HTTP/SSE against two baselines: throughput, TTFT, latency, caches, memory.")
         {
             preset, smoke, floors, sessions, duration, durationA, conversations, conversationsA, minRequests, drain, seed, configs, variant, threads, maxSequence,
-            models, server, images, sizes, json, markdown,
+            models, server, url, images, sizes, json, markdown,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -65,12 +66,13 @@ internal static class BenchCommand
                 Drain = TimeSpan.FromSeconds(isSmoke ? 20 : parse.GetValue(drain)),
                 MinRequests = isSmoke ? 1 : parse.GetValue(minRequests),
                 Seed = parse.GetValue(seed),
-                Configs = parse.GetValue(configs)!.ToLowerInvariant(),
+                Configs = parse.GetValue(url) is null ? parse.GetValue(configs)!.ToLowerInvariant() : "c",
                 Variant = parse.GetValue(variant)!,
                 Threads = parse.GetValue(threads),
                 MaxSequenceLength = isSmoke ? 2048 : parse.GetValue(maxSequence),
                 ModelCache = parse.GetValue(models) ?? Path.Combine(RepoRoot(), "data", "bench-models"),
                 ServerDll = parse.GetValue(server) ?? DefaultServerDll(),
+                Url = parse.GetValue(url) is { } running ? new Uri(running) : null,
                 ImagesFolder = parse.GetValue(images) ?? Path.GetFullPath(Path.Combine(RepoRoot(), "..", "shared", "images", "real")),
                 Sizes = ParseSizes(parse.GetValue(sizes)),
                 Command = "vl " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
@@ -136,6 +138,9 @@ public sealed record BenchPlan
     public int MaxSequenceLength { get; init; } = 4096;
     public required string ModelCache { get; init; }
     public required string ServerDll { get; init; }
+
+    /// <summary>An already-running server to measure (<c>--url</c>); null = each configuration starts its own.</summary>
+    public Uri? Url { get; init; }
     public required string ImagesFolder { get; init; }
 
     /// <summary>Image sizes with their shares; null = the default mix.</summary>
@@ -180,15 +185,18 @@ public static class BenchRunner
             var isA = config.Key == "a";
             log($"({config.Key}) {config.Label}: starting the server");
             var load = Stopwatch.StartNew();
-            await using var silo = await SiloProcess.StartAsync(plan.ServerDll, config.Environment(package, plan.MaxSequenceLength, plan.Threads), TimeSpan.FromMinutes(10), cancellationToken);
+            // --url: the server (a cluster's web node) already runs with its own settings; nothing is started here.
+            await using var silo = plan.Url is null
+                ? await SiloProcess.StartAsync(plan.ServerDll, config.Environment(package, plan.MaxSequenceLength, plan.Threads), TimeSpan.FromMinutes(10), cancellationToken)
+                : null;
             var loadSeconds = load.Elapsed.TotalSeconds;
-            var driver = new SessionLoadDriver(silo.BaseAddress, workload, images);
+            var driver = new SessionLoadDriver(silo?.BaseAddress ?? plan.Url!, workload, images);
             await driver.WarmUpAsync(warmImage, cancellationToken);
             log($"({config.Key}) ready in {loadSeconds:F1} s, warmed up; measuring");
             var limits = new SessionLoadDriver.Limits(config.ClientConcurrency, isA ? plan.ConversationsA : plan.Conversations, plan.MinRequests,
                 isA ? plan.DurationA : plan.Duration, plan.Drain);
             var run = await driver.RunAsync(limits, cancellationToken);
-            var result = ConfigurationResult.From(config, run, silo.PeakResidentBytes(), loadSeconds);
+            var result = ConfigurationResult.From(config, run, silo?.PeakResidentBytes() ?? 0, loadSeconds);
             log($"({config.Key}) {result.RequestsCompleted} requests, {result.Errors} errors, {run.CancelledAtDrain} cancelled at the drain limit in {result.DurationSeconds:F1} s: {result.RequestsPerSecond:F3} req/s, {result.OutputTokensPerSecond:F1} tokens/s, TTFT p50 {result.TtftP50:F2} s");
             results.Add(result);
         }
