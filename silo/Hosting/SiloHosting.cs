@@ -63,8 +63,4 @@ public static class SiloHosting
         DefaultAnswerTokens = Math.Min(512, options.Limits.MaxAnswerTokens),
         KeepImageEmbeddings = options.Sessions.KeepImageEmbeddings,
     };
-
-    /// <summary>The session store. PostgreSQL is opened (and migrated) on first use: while the database is unreachable every
-    /// use fails fast with <see cref="StoreUnavailableException"/> (503 store_unavailable), and the first use after it is
-    /// back opens it, so a node started during an outage recovers by itself.</summary>
 }
