@@ -1,3 +1,4 @@
+using VLOrleans.Engine.Generation.Sampling;
 using VLOrleans.Engine.Text;
 
 namespace VLOrleans.Engine.Generation;
@@ -34,22 +35,24 @@ public static class ConversationPrompt
         return (messages, images);
     }
 
+    /// <summary>The client's overrides over <paramref name="defaults"/>, each value the client left unset kept (not validated).</summary>
+    public static SamplingParameters Overlay(SamplingParameters defaults, SamplingOverrides? sampling) => sampling is null ? defaults : defaults with
+    {
+        Temperature = sampling.Temperature ?? defaults.Temperature,
+        TopP = sampling.TopP ?? defaults.TopP,
+        TopK = sampling.TopK ?? defaults.TopK,
+        Seed = sampling.Seed ?? defaults.Seed,
+        MinP = sampling.MinP ?? defaults.MinP,
+        RepetitionPenalty = sampling.RepetitionPenalty ?? defaults.RepetitionPenalty,
+        PresencePenalty = sampling.PresencePenalty ?? defaults.PresencePenalty,
+        FrequencyPenalty = sampling.FrequencyPenalty ?? defaults.FrequencyPenalty,
+    };
+
     /// <summary>Generation settings: the overrides over the model's defaults, validated.</summary>
     /// <exception cref="ArgumentException">A sampling value is out of range (the message names it).</exception>
     public static GenerationSettings Settings(GenerationDefaults defaults, int maxTokens, SamplingOverrides? sampling = null, bool ignoreEos = false)
     {
-        var d = defaults.Sampling;
-        var chosen = sampling is null ? d : d with
-        {
-            Temperature = sampling.Temperature ?? d.Temperature,
-            TopP = sampling.TopP ?? d.TopP,
-            TopK = sampling.TopK ?? d.TopK,
-            Seed = sampling.Seed ?? d.Seed,
-            MinP = sampling.MinP ?? d.MinP,
-            RepetitionPenalty = sampling.RepetitionPenalty ?? d.RepetitionPenalty,
-            PresencePenalty = sampling.PresencePenalty ?? d.PresencePenalty,
-            FrequencyPenalty = sampling.FrequencyPenalty ?? d.FrequencyPenalty,
-        };
+        var chosen = Overlay(defaults.Sampling, sampling);
         chosen.Validate();
         return new GenerationSettings { MaxTokens = maxTokens, Sampling = chosen, IgnoreEos = ignoreEos };
     }

@@ -95,7 +95,7 @@ internal sealed partial class OneShotGrain
         try
         {
             settings = ConversationPrompt.Settings(defaults, request.MaxTokens ?? request.MaxTokensLimit,
-                new SamplingOverrides(s.Temperature, s.TopP, s.TopK, s.Seed, s.MinP, s.RepetitionPenalty, s.PresencePenalty, s.FrequencyPenalty), request.IgnoreEos);
+                s.ToOverrides(), request.IgnoreEos);
         }
         catch (ArgumentException e) // only the sampling validation throws here: a request value out of range
         {

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using VLOrleans.Contracts;
+using VLOrleans.Engine.Generation;
 using VLOrleans.Engine.Generation.Sampling;
 using VLOrleans.Engine.Text;
 using VLOrleans.Grains.Inference;
@@ -86,17 +87,7 @@ public static class ChatCompletionTranslator
         {
             // Each value is checked on its own, so checking the client's values over neutral ones accepts exactly what
             // they are accepted over the model's defaults; here the refusal can still name the field.
-            var neutral = new SamplingParameters();
-            (neutral with
-            {
-                Temperature = sampling.Temperature ?? neutral.Temperature,
-                TopP = sampling.TopP ?? neutral.TopP,
-                TopK = sampling.TopK ?? neutral.TopK,
-                MinP = sampling.MinP ?? neutral.MinP,
-                RepetitionPenalty = sampling.RepetitionPenalty ?? neutral.RepetitionPenalty,
-                PresencePenalty = sampling.PresencePenalty ?? neutral.PresencePenalty,
-                FrequencyPenalty = sampling.FrequencyPenalty ?? neutral.FrequencyPenalty,
-            }).Validate();
+            ConversationPrompt.Overlay(new SamplingParameters(), sampling.ToOverrides()).Validate();
         }
         catch (ArgumentException e)
         {
